@@ -1,0 +1,239 @@
+package api
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"wuzha/internal/auth"
+	"wuzha/internal/fault"
+)
+
+const (
+	localCaller    = "caller"
+	localRequestID = "request_id"
+)
+
+// contentSecurityPolicy is strict: the frontend is built without inline
+// scripts or eval; Vant sets inline styles, hence style-src 'unsafe-inline'.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+
+// requestStart assigns a request id, sets security headers, recovers panics,
+// and logs and measures the request once it is answered.
+func (s *Server) requestStart(c *fiber.Ctx) (err error) {
+	start := time.Now()
+	id := c.Get("X-Request-Id")
+	if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	c.Locals(localRequestID, id)
+	c.Set("X-Request-Id", id)
+	c.Set("Content-Security-Policy", contentSecurityPolicy)
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
+	defer func() {
+		if r := recover(); r != nil {
+			s.Log.Error("panic", "request_id", id, "panic", r)
+			err = errPanic
+		}
+		if err != nil {
+			if herr := s.handleError(c, err); herr != nil {
+				s.Log.Error("error handler failed", "request_id", id, "err", herr)
+			}
+			err = nil
+		}
+		status := c.Response().StatusCode()
+		route := routeOf(c)
+		elapsed := time.Since(start)
+		s.metrics.observe(c.Method(), route, status, elapsed)
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		s.Log.Log(c.UserContext(), level, "request", "request_id", id, "method", c.Method(), "route", route,
+			"status", status, "ms", float64(elapsed.Microseconds())/1000, "ip", s.clientIP(c))
+	}()
+	return c.Next()
+}
+
+var errPanic = &panicError{}
+
+type panicError struct{}
+
+func (*panicError) Error() string { return "panic in handler" }
+
+// routeOf names the matched route pattern (never the raw path, which may
+// carry ids), or "unmatched".
+func routeOf(c *fiber.Ctx) string {
+	// Fiber's catch-all for unmatched requests reports the "/" Use route.
+	if r := c.Route(); r != nil && r.Method != "USE" {
+		return r.Path
+	}
+	return "unmatched"
+}
+
+func requestID(c *fiber.Ctx) string {
+	if v, ok := c.Locals(localRequestID).(string); ok {
+		return v
+	}
+	return ""
+}
+
+// clientIP is the address limits and audit use. X-Forwarded-For is believed
+// only from a trusted proxy, and read from the right: the first address that
+// is not itself a trusted proxy is the client, so a forged left-most entry
+// changes nothing.
+func (s *Server) clientIP(c *fiber.Ctx) string {
+	remote, ok := netip.AddrFromSlice(c.Context().RemoteIP())
+	if !ok {
+		return "unknown"
+	}
+	remote = remote.Unmap()
+	if !s.trusted(remote) {
+		return remote.String()
+	}
+	hops := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		a = a.Unmap()
+		if !s.trusted(a) {
+			return a.String()
+		}
+	}
+	return remote.String()
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	for _, p := range s.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) origin(c *fiber.Ctx) auth.Origin {
+	return auth.Origin{IP: s.clientIP(c), RequestID: requestID(c)}
+}
+
+// caller is the authenticated caller of the request (zero when anonymous).
+func caller(c *fiber.Ctx) auth.Caller {
+	v, _ := c.Locals(localCaller).(auth.Caller)
+	return v
+}
+
+func bearer(c *fiber.Ctx) string {
+	h := c.Get(fiber.HeaderAuthorization)
+	if len(h) > 7 && strings.EqualFold(h[:7], "Bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// authenticate resolves the bearer token, if any, into the caller. A present
+// but bad token is always refused, even on public routes.
+func (s *Server) authenticate(c *fiber.Ctx) error {
+	tok := bearer(c)
+	if tok == "" {
+		if c.Get(fiber.HeaderAuthorization) != "" {
+			return auth.ErrTokenInvalid
+		}
+		return nil
+	}
+	cl, err := s.Auth.Authenticate(c.UserContext(), tok)
+	if err != nil {
+		return err
+	}
+	cl.IP, cl.RequestID = s.clientIP(c), requestID(c)
+	c.Locals(localCaller, cl)
+	return nil
+}
+
+// access says who may call a route.
+type access struct {
+	public bool
+	roles  []auth.Role // empty with !public: any signed-in user
+}
+
+var (
+	public   = access{public: true}
+	signedIn = access{}
+)
+
+func roles(r ...auth.Role) access { return access{roles: r} }
+
+var staff = roles(auth.StaffRoles...)
+
+// guard enforces an access rule before the handler runs.
+func (s *Server) guard(a access) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := s.authenticate(c); err != nil {
+			return err
+		}
+		if a.public {
+			return c.Next()
+		}
+		cl := caller(c)
+		if cl.Anonymous() {
+			return auth.ErrUnauthenticated
+		}
+		if len(a.roles) > 0 && !cl.Is(a.roles...) {
+			return fault.ErrRole
+		}
+		return c.Next()
+	}
+}
+
+// limit allows n requests per window per client address on a route, in state
+// shared by every instance.
+func (s *Server) limit(name string, n int, window time.Duration) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		r, err := s.Limiter.Hit(c.UserContext(), "route:"+name+":"+s.clientIP(c), n, window)
+		if err != nil {
+			return err
+		}
+		if !r.Allowed {
+			return auth.ErrRateLimited.WithRetry(r.RetryAfter)
+		}
+		return c.Next()
+	}
+}
+
+// decode reads a JSON body into v strictly: unknown fields (an id, a role, a
+// scope a client hopes to set) and trailing data are refused.
+func decode(c *fiber.Ctx, v any) error {
+	body := c.Body()
+	if len(body) > maxJSONBody {
+		return fiber.ErrRequestEntityTooLarge
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return errMalformedJSON
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return &fault.Error{Kind: fault.Malformed, Code: "unknown_field", Message: "不允许的字段：" + f, Fields: []fault.Field{{Field: f, Message: "不允许的字段"}}}
+		}
+		return errMalformedJSON
+	}
+	if dec.More() {
+		return errMalformedJSON
+	}
+	return nil
+}

@@ -1,0 +1,51 @@
+package api
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// listPage is the answer shape of every list.
+type listPage[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// pageParams reads ?limit= (default 20, max 100) and ?cursor= (opaque: an id).
+func pageParams(c *fiber.Ctx) (limit int, after int64, err error) {
+	limit = 20
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return 0, 0, errBadParam
+		}
+		limit = min(n, 100)
+	}
+	if v := c.Query("cursor"); v != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(v)
+		if err != nil || !strings.HasPrefix(string(raw), "id:") {
+			return 0, 0, errBadParam
+		}
+		after, err = strconv.ParseInt(strings.TrimPrefix(string(raw), "id:"), 10, 64)
+		if err != nil || after < 0 {
+			return 0, 0, errBadParam
+		}
+	}
+	return limit, after, nil
+}
+
+// newPage builds a page; a full page gets a cursor at its last id.
+func newPage[T any](items []T, limit int, idOf func(T) int64) listPage[T] {
+	p := listPage[T]{Items: items}
+	if p.Items == nil {
+		p.Items = []T{}
+	}
+	if len(items) == limit && limit > 0 {
+		cur := base64.RawURLEncoding.EncodeToString([]byte("id:" + strconv.FormatInt(idOf(items[len(items)-1]), 10)))
+		p.NextCursor = &cur
+	}
+	return p
+}

@@ -1,0 +1,52 @@
+package api
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"wuzha/internal/auth"
+)
+
+func (s *Server) listUsers(c *fiber.Ctx) error {
+	limit, after, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	users, err := s.Auth.ListUsers(c.UserContext(), caller(c), auth.UserFilter{
+		Role: auth.Role(c.Query("role")), AreaCode: c.Query("area_code"), AfterID: after, Limit: limit,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(newPage(users, limit, func(u auth.StaffUser) int64 { return u.ID }))
+}
+
+func (s *Server) createUser(c *fiber.Ctx) error {
+	var req auth.NewUser
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	cl := caller(c)
+	u, err := s.Auth.CreateUser(c.UserContext(), &cl, req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(u)
+}
+
+func (s *Server) updateUser(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return auth.ErrNotFound
+	}
+	var req auth.UserChange
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	u, err := s.Auth.UpdateUser(c.UserContext(), caller(c), id, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(u)
+}

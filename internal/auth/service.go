@@ -1,0 +1,516 @@
+package auth
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+
+	"wuzha/internal/area"
+	"wuzha/internal/audit"
+	"wuzha/internal/fault"
+	"wuzha/internal/phone"
+	"wuzha/internal/ratelimit"
+	"wuzha/internal/sms"
+	"wuzha/internal/store"
+	"wuzha/internal/taxonomy"
+)
+
+// User is a stored user: staff (username, password, scope) or resident (phone).
+type User struct {
+	ID           int64 `gorm:"primaryKey"`
+	Username     *string
+	PasswordHash *string
+	Role         Role
+	AreaCode     *string
+	PhoneHash    *string
+	PhoneEnc     *string
+	Disabled     bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// TableName is the users table.
+func (User) TableName() string { return "users" }
+
+// SignIn is one signed-in session: the family of refresh tokens it rotates through.
+type SignIn struct {
+	ID        string `gorm:"primaryKey"`
+	UserID    int64
+	CreatedAt time.Time
+	RevokedAt *time.Time
+}
+
+// TableName is the sign-ins table.
+func (SignIn) TableName() string { return "sign_ins" }
+
+// RefreshToken is a single-use refresh token, stored only as its hash.
+type RefreshToken struct {
+	TokenHash string `gorm:"primaryKey"`
+	SignInID  string
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	CreatedAt time.Time
+}
+
+// TableName is the refresh tokens table.
+func (RefreshToken) TableName() string { return "refresh_tokens" }
+
+// SMSCode is the one pending sign-in code of a phone, stored as a keyed hash.
+type SMSCode struct {
+	PhoneHash string `gorm:"primaryKey"`
+	CodeHash  string
+	Attempts  int
+	ExpiresAt time.Time
+	CreatedAt time.Time
+}
+
+// TableName is the SMS codes table.
+func (SMSCode) TableName() string { return "sms_codes" }
+
+// Errors of sign-in.
+var (
+	ErrInvalidCredentials = fault.New(fault.Unauthenticated, "invalid_credentials", "用户名或密码错误")
+	ErrAccountLocked      = fault.New(fault.Locked, "account_locked", "登录失败次数过多，账号已暂时锁定，请稍后再试")
+	ErrUnauthenticated    = fault.New(fault.Unauthenticated, "unauthenticated", "请先登录")
+	ErrTokenInvalid       = fault.New(fault.Unauthenticated, "invalid_token", "登录已失效，请重新登录")
+	ErrTokenReused        = fault.New(fault.Unauthenticated, "token_reused", "登录凭证已被使用，为安全起见已退出登录，请重新登录")
+	ErrCodeInvalid        = fault.New(fault.Unauthenticated, "invalid_code", "验证码错误")
+	ErrCodeExpired        = fault.New(fault.Unauthenticated, "code_expired", "验证码已过期或已失效，请重新获取")
+	ErrRateLimited        = fault.New(fault.RateLimited, "rate_limited", "操作太频繁，请稍后再试")
+	ErrInvalidPhone       = fault.New(fault.Invalid, "invalid_phone", "请输入正确的 11 位手机号码")
+	ErrNotFound           = fault.New(fault.NotFound, "not_found", "用户不存在")
+	ErrUsernameTaken      = fault.New(fault.Conflict, "username_taken", "用户名已被使用")
+)
+
+// Limits of sign-in; fixed windows shared by all instances.
+const (
+	loginFailLimit  = 5
+	loginFailWindow = 15 * time.Minute
+	loginIPLimit    = 60
+	smsPhoneLimit   = 1 // per minute
+	smsPhoneHourly  = 5
+	smsIPHourly     = 20
+	smsCodeTTL      = 5 * time.Minute
+	smsCodeTries    = 5
+	smsLoginIPLimit = 30 // per 10 minutes
+)
+
+// Config is what the service needs from the installation.
+type Config struct {
+	JWTSecret  []byte
+	AccessTTL  time.Duration
+	RefreshTTL time.Duration
+	BcryptCost int // 0 = bcrypt.DefaultCost
+}
+
+// Service signs users in and manages users, profiles and sessions.
+type Service struct {
+	db      *store.DB
+	areas   *area.Store
+	codes   *taxonomy.Store
+	limiter ratelimit.Limiter
+	vault   *phone.Vault
+	sms     sms.Sender
+	tokens  tokenMaker
+	cfg     Config
+	log     *slog.Logger
+	dummy   []byte // a bcrypt hash compared against for unknown users (equal timing)
+}
+
+// NewService wires the service.
+func NewService(db *store.DB, areas *area.Store, codes *taxonomy.Store, limiter ratelimit.Limiter, vault *phone.Vault, sender sms.Sender, cfg Config, log *slog.Logger) *Service {
+	if cfg.BcryptCost == 0 {
+		cfg.BcryptCost = bcrypt.DefaultCost
+	}
+	dummy, _ := bcrypt.GenerateFromPassword([]byte("wuzha-dummy-password"), cfg.BcryptCost)
+	return &Service{db: db, areas: areas, codes: codes, limiter: limiter, vault: vault, sms: sender,
+		tokens: tokenMaker{secret: cfg.JWTSecret, ttl: cfg.AccessTTL}, cfg: cfg, log: log, dummy: dummy}
+}
+
+// TokenPair is what a successful sign-in or refresh answers.
+type TokenPair struct {
+	AccessToken  string    `json:"access_token"`
+	RefreshToken string    `json:"refresh_token"`
+	TokenType    string    `json:"token_type"`
+	ExpiresIn    int       `json:"expires_in"`
+	User         TokenUser `json:"user"`
+}
+
+// TokenUser is the user as a sign-in answer shows it.
+type TokenUser struct {
+	ID       int64   `json:"id"`
+	Username *string `json:"username"`
+	Role     Role    `json:"role"`
+	AreaCode *string `json:"area_code"`
+}
+
+// Origin is where a request comes from, for limits and audit.
+type Origin struct {
+	IP        string
+	RequestID string
+}
+
+// Login signs staff in by username and password. Unknown users and wrong
+// passwords get the same error and take the same time; failures are counted
+// per username (known or not) in state shared by all instances, and after
+// loginFailLimit of them the name is locked until the window ends.
+func (s *Service) Login(ctx context.Context, username, password string, o Origin) (TokenPair, error) {
+	username = strings.TrimSpace(username)
+	if username == "" || password == "" || len(username) > 64 || len(password) > 200 {
+		return TokenPair{}, ErrInvalidCredentials
+	}
+	if r, err := s.limiter.Hit(ctx, "login-ip:"+o.IP, loginIPLimit, loginFailWindow); err != nil {
+		return TokenPair{}, err
+	} else if !r.Allowed {
+		return TokenPair{}, ErrRateLimited.WithRetry(r.RetryAfter)
+	}
+	failKey := "login-fail:" + strings.ToLower(username)
+	fails, retry, err := s.limiter.Count(ctx, failKey, loginFailWindow)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	if fails >= loginFailLimit {
+		return TokenPair{}, ErrAccountLocked.WithRetry(retry)
+	}
+	var u User
+	err = s.db.WithContext(ctx).Where("username = ?", username).Take(&u).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return TokenPair{}, fmt.Errorf("auth: load user: %w", err)
+	}
+	hash := s.dummy
+	if err == nil && u.PasswordHash != nil {
+		hash = []byte(*u.PasswordHash)
+	}
+	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && err == nil && u.PasswordHash != nil && !u.Disabled && u.Role.IsStaff()
+	if !ok {
+		r, herr := s.limiter.Hit(ctx, failKey, loginFailLimit, loginFailWindow)
+		if herr != nil {
+			return TokenPair{}, herr
+		}
+		if r.Hits >= loginFailLimit {
+			return TokenPair{}, ErrAccountLocked.WithRetry(r.RetryAfter)
+		}
+		return TokenPair{}, ErrInvalidCredentials
+	}
+	if err := s.limiter.Reset(ctx, failKey, loginFailWindow); err != nil {
+		return TokenPair{}, err
+	}
+	var pair TokenPair
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		if pair, err = s.startSignIn(tx, u); err != nil {
+			return err
+		}
+		a, err := s.areaOf(tx, u)
+		if err != nil || a == nil {
+			return fmt.Errorf("auth: staff user %d has no scope area: %w", u.ID, err)
+		}
+		return audit.Record(tx, audit.Actor{UserID: u.ID, Name: *u.Username, Role: string(u.Role), IP: o.IP, RequestID: o.RequestID}, "auth.login", a.Place(), "user:"+fmt.Sprint(u.ID), nil)
+	})
+	return pair, err
+}
+
+func (s *Service) areaOf(tx *gorm.DB, u User) (*area.Area, error) {
+	if u.AreaCode == nil {
+		return nil, nil
+	}
+	var a area.Area
+	if err := tx.Where("code = ?", *u.AreaCode).Take(&a).Error; err != nil {
+		return nil, fmt.Errorf("auth: area of user %d: %w", u.ID, err)
+	}
+	return &a, nil
+}
+
+// startSignIn opens a sign-in for u and issues its first token pair.
+func (s *Service) startSignIn(tx *gorm.DB, u User) (TokenPair, error) {
+	si := SignIn{ID: randomToken(18), UserID: u.ID, CreatedAt: time.Now().UTC()}
+	if err := tx.Create(&si).Error; err != nil {
+		return TokenPair{}, fmt.Errorf("auth: create sign-in: %w", err)
+	}
+	return s.issue(tx, u, si.ID)
+}
+
+func (s *Service) issue(tx *gorm.DB, u User, signInID string) (TokenPair, error) {
+	now := time.Now().UTC()
+	access, err := s.tokens.sign(u.ID, signInID, now)
+	if err != nil {
+		return TokenPair{}, fmt.Errorf("auth: sign token: %w", err)
+	}
+	refresh := "rt_" + randomToken(32)
+	rt := RefreshToken{TokenHash: sha256Hex(refresh), SignInID: signInID, ExpiresAt: now.Add(s.cfg.RefreshTTL), CreatedAt: now}
+	if err := tx.Create(&rt).Error; err != nil {
+		return TokenPair{}, fmt.Errorf("auth: store refresh token: %w", err)
+	}
+	return TokenPair{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", ExpiresIn: int(s.cfg.AccessTTL.Seconds()),
+		User: TokenUser{ID: u.ID, Username: u.Username, Role: u.Role, AreaCode: u.AreaCode}}, nil
+}
+
+// Refresh rotates a refresh token: the presented one is spent and a new pair
+// issued in the same sign-in. Presenting a spent token means it was stolen or
+// replayed, so the whole sign-in is revoked.
+func (s *Service) Refresh(ctx context.Context, refresh string) (TokenPair, error) {
+	if refresh == "" || len(refresh) > 200 {
+		return TokenPair{}, ErrTokenInvalid
+	}
+	h := sha256Hex(refresh)
+	var pair TokenPair
+	var reused bool
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		now := time.Now().UTC()
+		res := tx.Model(&RefreshToken{}).Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", h, now).Update("used_at", now)
+		if res.Error != nil {
+			return fmt.Errorf("auth: spend refresh token: %w", res.Error)
+		}
+		var rt RefreshToken
+		if err := tx.Where("token_hash = ?", h).Take(&rt).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrTokenInvalid
+			}
+			return err
+		}
+		if res.RowsAffected == 0 {
+			if rt.UsedAt != nil {
+				reused = true
+			}
+			return ErrTokenInvalid
+		}
+		var si SignIn
+		if err := tx.Where("id = ?", rt.SignInID).Take(&si).Error; err != nil {
+			return ErrTokenInvalid
+		}
+		var u User
+		if err := tx.Where("id = ?", si.UserID).Take(&u).Error; err != nil {
+			return ErrTokenInvalid
+		}
+		if si.RevokedAt != nil || u.Disabled {
+			return ErrTokenInvalid
+		}
+		var err error
+		pair, err = s.issue(tx, u, si.ID)
+		return err
+	})
+	if reused {
+		// Outside the failed transaction, so the revocation sticks.
+		if rerr := s.revokeFamilyOf(ctx, h); rerr != nil {
+			return TokenPair{}, rerr
+		}
+		return TokenPair{}, ErrTokenReused
+	}
+	return pair, err
+}
+
+func (s *Service) revokeFamilyOf(ctx context.Context, tokenHash string) error {
+	return s.db.Tx(ctx, func(tx *gorm.DB) error {
+		var rt RefreshToken
+		if err := tx.Where("token_hash = ?", tokenHash).Take(&rt).Error; err != nil {
+			return err
+		}
+		return tx.Model(&SignIn{}).Where("id = ? AND revoked_at IS NULL", rt.SignInID).Update("revoked_at", time.Now().UTC()).Error
+	})
+}
+
+// Logout ends the sign-in that refresh belongs to, if it is the caller's.
+// It is idempotent: an unknown or spent token changes nothing.
+func (s *Service) Logout(ctx context.Context, c Caller, refresh string) error {
+	return s.db.Tx(ctx, func(tx *gorm.DB) error {
+		var rt RefreshToken
+		err := tx.Where("token_hash = ?", sha256Hex(refresh)).Take(&rt).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return tx.Model(&SignIn{}).Where("id = ? AND revoked_at IS NULL", c.SignInID).Update("revoked_at", time.Now().UTC()).Error
+		}
+		if err != nil {
+			return err
+		}
+		return tx.Model(&SignIn{}).Where("id = ? AND user_id = ? AND revoked_at IS NULL", rt.SignInID, c.UserID).Update("revoked_at", time.Now().UTC()).Error
+	})
+}
+
+// Authenticate turns an access token into a Caller. Besides the signature and
+// claims it checks, in one query, that the sign-in is live and the user is
+// enabled, and takes role and scope from the database.
+func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error) {
+	uid, sid, err := s.tokens.parse(token)
+	if err != nil {
+		return Caller{}, ErrTokenInvalid
+	}
+	var row struct {
+		ID       int64
+		Role     Role
+		Username *string
+		AreaCode *string
+		Path     *string
+		Disabled bool
+		Revoked  *time.Time
+	}
+	err = s.db.WithContext(ctx).Table("sign_ins").
+		Select("users.id, users.role, users.username, users.area_code, areas.path, users.disabled, sign_ins.revoked_at AS revoked").
+		Joins("JOIN users ON users.id = sign_ins.user_id").
+		Joins("LEFT JOIN areas ON areas.code = users.area_code").
+		Where("sign_ins.id = ? AND sign_ins.user_id = ?", sid, uid).
+		Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Caller{}, ErrTokenInvalid
+	}
+	if err != nil {
+		return Caller{}, fmt.Errorf("auth: authenticate: %w", err)
+	}
+	if row.Disabled || row.Revoked != nil {
+		return Caller{}, ErrTokenInvalid
+	}
+	c := Caller{UserID: row.ID, Role: row.Role, SignInID: sid}
+	if row.Username != nil {
+		c.Username = *row.Username
+	}
+	if row.AreaCode != nil && row.Path != nil {
+		c.AreaCode, c.AreaPath = *row.AreaCode, *row.Path
+	}
+	return c, nil
+}
+
+// SendCode sends a 6-digit sign-in code to phone. Sending is limited per
+// phone (one a minute, five an hour) and per client address.
+func (s *Service) SendCode(ctx context.Context, rawPhone string, o Origin) error {
+	n, err := phone.Normalize(rawPhone)
+	if err != nil {
+		return ErrInvalidPhone
+	}
+	ph := s.vault.Hash(n)
+	for _, l := range []struct {
+		key    string
+		limit  int
+		window time.Duration
+	}{
+		{"sms-ip:" + o.IP, smsIPHourly, time.Hour},
+		{"sms-phone-min:" + ph, smsPhoneLimit, time.Minute},
+		{"sms-phone-hour:" + ph, smsPhoneHourly, time.Hour},
+	} {
+		r, err := s.limiter.Hit(ctx, l.key, l.limit, l.window)
+		if err != nil {
+			return err
+		}
+		if !r.Allowed {
+			return ErrRateLimited.WithRetry(r.RetryAfter)
+		}
+	}
+	code, err := sixDigits()
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	rec := SMSCode{PhoneHash: ph, CodeHash: s.codeHash(ph, code), ExpiresAt: now.Add(smsCodeTTL), CreatedAt: now}
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Where("phone_hash = ?", ph).Delete(&SMSCode{}).Error; err != nil {
+			return err
+		}
+		return tx.Create(&rec).Error
+	})
+	if err != nil {
+		return fmt.Errorf("auth: store sms code: %w", err)
+	}
+	text := fmt.Sprintf("【无诈】您的验证码是 %s，5 分钟内有效。请勿告诉任何人，工作人员不会向您索要验证码。", code)
+	if err := s.sms.Send(ctx, n, text); err != nil {
+		return fmt.Errorf("auth: send sms: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) codeHash(phoneHash, code string) string {
+	m := hmac.New(sha256.New, s.cfg.JWTSecret)
+	m.Write([]byte("sms-code|" + phoneHash + "|" + code))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func sixDigits() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%06d", n.Int64()), nil
+}
+
+// LoginSMS signs a resident in with the code sent to their phone, creating the
+// resident on first sign-in. A code allows smsCodeTries guesses, then is void.
+func (s *Service) LoginSMS(ctx context.Context, rawPhone, code string, o Origin) (TokenPair, error) {
+	n, err := phone.Normalize(rawPhone)
+	if err != nil {
+		return TokenPair{}, ErrInvalidPhone
+	}
+	if r, err := s.limiter.Hit(ctx, "sms-login-ip:"+o.IP, smsLoginIPLimit, 10*time.Minute); err != nil {
+		return TokenPair{}, err
+	} else if !r.Allowed {
+		return TokenPair{}, ErrRateLimited.WithRetry(r.RetryAfter)
+	}
+	ph := s.vault.Hash(n)
+	code = strings.TrimSpace(code)
+	var pair TokenPair
+	var verdict error
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		now := time.Now().UTC()
+		res := tx.Model(&SMSCode{}).Where("phone_hash = ? AND attempts < ? AND expires_at > ?", ph, smsCodeTries, now).
+			Update("attempts", gorm.Expr("attempts + 1"))
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			verdict = ErrCodeExpired
+			return nil
+		}
+		var rec SMSCode
+		if err := tx.Where("phone_hash = ?", ph).Take(&rec).Error; err != nil {
+			return err
+		}
+		if len(code) != 6 || !hmac.Equal([]byte(rec.CodeHash), []byte(s.codeHash(ph, code))) {
+			verdict = ErrCodeInvalid // the attempt stays counted: commit
+			return nil
+		}
+		if err := tx.Where("phone_hash = ?", ph).Delete(&SMSCode{}).Error; err != nil {
+			return err
+		}
+		u, err := s.residentByPhone(tx, n, ph)
+		if err != nil {
+			return err
+		}
+		if u.Disabled {
+			verdict = ErrTokenInvalid
+			return nil
+		}
+		pair, err = s.startSignIn(tx, u)
+		return err
+	})
+	if err != nil {
+		return TokenPair{}, fmt.Errorf("auth: sms login: %w", err)
+	}
+	if verdict != nil {
+		return TokenPair{}, verdict
+	}
+	return pair, nil
+}
+
+func (s *Service) residentByPhone(tx *gorm.DB, n, ph string) (User, error) {
+	var u User
+	err := tx.Where("phone_hash = ?", ph).Take(&u).Error
+	if err == nil {
+		return u, nil
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return u, err
+	}
+	enc := s.vault.Seal(n)
+	now := time.Now().UTC()
+	u = User{Role: Resident, PhoneHash: &ph, PhoneEnc: &enc, CreatedAt: now, UpdatedAt: now}
+	if err := tx.Create(&u).Error; err != nil {
+		return u, fmt.Errorf("auth: create resident: %w", err)
+	}
+	return u, nil
+}

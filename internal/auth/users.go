@@ -1,0 +1,392 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+
+	"wuzha/internal/area"
+	"wuzha/internal/audit"
+	"wuzha/internal/fault"
+	"wuzha/internal/phone"
+	"wuzha/internal/store"
+	"wuzha/internal/taxonomy"
+)
+
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,32}$`)
+
+// NewUser is what an admin (or `wuzha user add`) gives to create staff.
+type NewUser struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Role     Role   `json:"role"`
+	AreaCode string `json:"area_code"`
+}
+
+// UserChange is a partial update of a staff user; nil fields stay as they are.
+type UserChange struct {
+	Role     *Role   `json:"role"`
+	AreaCode *string `json:"area_code"`
+	Disabled *bool   `json:"disabled"`
+	Password *string `json:"password"`
+}
+
+// StaffUser is a staff user as the users API shows it.
+type StaffUser struct {
+	ID        int64     `json:"id"`
+	Username  string    `json:"username"`
+	Role      Role      `json:"role"`
+	AreaCode  string    `json:"area_code"`
+	AreaName  string    `json:"area_name"`
+	Disabled  bool      `json:"disabled"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func validPassword(v *fault.Validation, p string) {
+	switch {
+	case len(p) < 8:
+		v.Add("password", "密码至少 8 位")
+	case len(p) > 72:
+		v.Add("password", "密码不能超过 72 个字节")
+	}
+}
+
+// checkStaffPlacement validates a role and area for a staff user and that the
+// acting caller may place someone there. A nil caller is the command line.
+func (s *Service) checkStaffPlacement(ctx context.Context, c *Caller, role Role, areaCode string, v *fault.Validation) (area.Area, error) {
+	if !role.IsStaff() {
+		v.Add("role", "角色应为 grid_worker、editor、reviewer、admin 或 assessor")
+	}
+	a, err := s.areas.Get(ctx, areaCode)
+	if errors.Is(err, area.ErrNotFound) {
+		v.Add("area_code", "区域代码不存在")
+		return a, nil
+	}
+	if err != nil {
+		return a, err
+	}
+	if role == GridWorker && a.Level != area.Grid {
+		v.Add("area_code", "网格员的管辖区域必须是一个网格")
+	}
+	if c != nil && !c.InScope(a.Path) {
+		return a, fault.ErrOutOfScope
+	}
+	return a, nil
+}
+
+// CreateUser creates a staff user inside the caller's scope. Only admins may;
+// an admin can create another admin only at or below its own area (which
+// scope already guarantees). A nil caller is the command line (bootstrap).
+func (s *Service) CreateUser(ctx context.Context, c *Caller, req NewUser) (StaffUser, error) {
+	if c != nil && c.Role != Admin {
+		return StaffUser{}, fault.ErrRole
+	}
+	var v fault.Validation
+	if !usernamePattern.MatchString(req.Username) {
+		v.Add("username", "用户名为 3–32 位字母、数字、下划线、点或横线")
+	}
+	validPassword(&v, req.Password)
+	a, err := s.checkStaffPlacement(ctx, c, req.Role, req.AreaCode, &v)
+	if err != nil {
+		return StaffUser{}, err
+	}
+	if err := v.Err(); err != nil {
+		return StaffUser{}, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(req.Password), s.cfg.BcryptCost)
+	if err != nil {
+		return StaffUser{}, fmt.Errorf("auth: hash password: %w", err)
+	}
+	now := time.Now().UTC()
+	name, h, code := req.Username, string(hash), a.Code
+	u := User{Username: &name, PasswordHash: &h, Role: req.Role, AreaCode: &code, CreatedAt: now, UpdatedAt: now}
+	actor := audit.Actor{Name: "cli", Role: "system"}
+	if c != nil {
+		actor = c.Actor()
+	}
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&u).Error; err != nil {
+			if store.IsUniqueViolation(err) {
+				return ErrUsernameTaken
+			}
+			return fmt.Errorf("auth: create user: %w", err)
+		}
+		return audit.Record(tx, actor, "user.create", a.Place(), fmt.Sprintf("user:%d", u.ID), map[string]any{"username": name, "role": req.Role, "area_code": a.Code})
+	})
+	if err != nil {
+		return StaffUser{}, err
+	}
+	return StaffUser{ID: u.ID, Username: name, Role: u.Role, AreaCode: a.Code, AreaName: a.Name, CreatedAt: u.CreatedAt}, nil
+}
+
+// UserFilter narrows ListUsers.
+type UserFilter struct {
+	Role     Role
+	AfterID  int64
+	Limit    int
+	AreaCode string // optional: only users in this subtree (must be in scope)
+}
+
+// ListUsers lists staff users whose scope area lies inside the caller's,
+// filtered in the query by the scope's path.
+func (s *Service) ListUsers(ctx context.Context, c Caller, f UserFilter) ([]StaffUser, error) {
+	if c.Role != Admin {
+		return nil, fault.ErrRole
+	}
+	like := c.ScopeLike()
+	if f.AreaCode != "" {
+		a, err := s.areas.Get(ctx, f.AreaCode)
+		if errors.Is(err, area.ErrNotFound) {
+			return nil, fault.New(fault.Invalid, "validation_failed", "区域代码不存在")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := c.Authorize(a); err != nil {
+			return nil, err
+		}
+		like = area.SubtreeLike(a.Path)
+	}
+	q := s.db.WithContext(ctx).Table("users").
+		Select("users.id, users.username, users.role, users.area_code, areas.name AS area_name, users.disabled, users.created_at").
+		Joins("JOIN areas ON areas.code = users.area_code").
+		Where("areas.path LIKE ? AND users.role <> ?", like, Resident)
+	if f.Role != "" {
+		q = q.Where("users.role = ?", f.Role)
+	}
+	if f.AfterID > 0 {
+		q = q.Where("users.id > ?", f.AfterID)
+	}
+	out := []StaffUser{}
+	if err := q.Order("users.id").Limit(f.Limit).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("auth: list users: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateUser changes a staff user inside the caller's scope. A user outside
+// the scope is not visible (not found). Disabling a user or changing their
+// password ends all their sign-ins. Admins cannot disable or demote themselves
+// (so an installation cannot lose its last admin by accident).
+func (s *Service) UpdateUser(ctx context.Context, c Caller, id int64, ch UserChange) (StaffUser, error) {
+	if c.Role != Admin {
+		return StaffUser{}, fault.ErrRole
+	}
+	var out StaffUser
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		var u User
+		if err := tx.Where("id = ? AND role <> ?", id, Resident).Take(&u).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		cur, err := s.areaOf(tx, u)
+		if err != nil {
+			return err
+		}
+		if cur == nil || !c.InScope(cur.Path) {
+			return ErrNotFound
+		}
+		if u.ID == c.UserID && ((ch.Disabled != nil && *ch.Disabled) || (ch.Role != nil && *ch.Role != Admin)) {
+			return fault.New(fault.Conflict, "self_lockout", "不能停用自己或取消自己的管理员角色")
+		}
+		role, areaCode := u.Role, *u.AreaCode
+		if ch.Role != nil {
+			role = *ch.Role
+		}
+		if ch.AreaCode != nil {
+			areaCode = *ch.AreaCode
+		}
+		var v fault.Validation
+		a := *cur
+		if ch.Role != nil || ch.AreaCode != nil {
+			a, err = s.checkStaffPlacement(ctx, &c, role, areaCode, &v)
+			if err != nil {
+				return err
+			}
+		}
+		if ch.Password != nil {
+			validPassword(&v, *ch.Password)
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		updates := map[string]any{"role": role, "area_code": a.Code, "updated_at": time.Now().UTC()}
+		changed := map[string]any{}
+		if ch.Role != nil {
+			changed["role"] = role
+		}
+		if ch.AreaCode != nil {
+			changed["area_code"] = a.Code
+		}
+		endSessions := false
+		if ch.Disabled != nil {
+			updates["disabled"] = *ch.Disabled
+			changed["disabled"] = *ch.Disabled
+			endSessions = *ch.Disabled
+		}
+		if ch.Password != nil {
+			hash, err := bcrypt.GenerateFromPassword([]byte(*ch.Password), s.cfg.BcryptCost)
+			if err != nil {
+				return err
+			}
+			updates["password_hash"] = string(hash)
+			changed["password"] = "changed"
+			endSessions = true
+		}
+		if err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(updates).Error; err != nil {
+			return fmt.Errorf("auth: update user: %w", err)
+		}
+		if endSessions {
+			if err := tx.Model(&SignIn{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", time.Now().UTC()).Error; err != nil {
+				return err
+			}
+		}
+		disabled := u.Disabled
+		if ch.Disabled != nil {
+			disabled = *ch.Disabled
+		}
+		out = StaffUser{ID: u.ID, Username: *u.Username, Role: role, AreaCode: a.Code, AreaName: a.Name, Disabled: disabled, CreatedAt: u.CreatedAt}
+		return audit.Record(tx, c.Actor(), "user.update", a.Place(), fmt.Sprintf("user:%d", u.ID), changed)
+	})
+	return out, err
+}
+
+// Profile is a resident's targeting data and consent.
+type Profile struct {
+	UserID         int64     `gorm:"primaryKey" json:"-"`
+	AgeBand        string    `json:"age_band"`
+	Occupation     string    `json:"occupation"`
+	GridCode       string    `json:"grid_code"`
+	GridName       string    `gorm:"-" json:"grid_name"`
+	ConsentVersion string    `json:"consent_version"`
+	ConsentAt      time.Time `json:"consent_at"`
+	UpdatedAt      time.Time `json:"-"`
+}
+
+// TableName is the profiles table.
+func (Profile) TableName() string { return "resident_profiles" }
+
+// ConsentVersion names the privacy notice residents agree to.
+const ConsentVersion = "v1"
+
+// ProfileInput is what a resident sends to set their profile.
+type ProfileInput struct {
+	AgeBand    string `json:"age_band"`
+	Occupation string `json:"occupation"`
+	GridCode   string `json:"grid_code"`
+	Consent    bool   `json:"consent"`
+}
+
+// Me is the signed-in user as GET /me shows it.
+type Me struct {
+	ID          int64    `json:"id"`
+	Role        Role     `json:"role"`
+	Username    *string  `json:"username"`
+	AreaCode    *string  `json:"area_code"`
+	AreaName    *string  `json:"area_name"`
+	PhoneMasked *string  `json:"phone_masked"`
+	Profile     *Profile `json:"profile"`
+}
+
+// Me describes the caller.
+func (s *Service) Me(ctx context.Context, c Caller) (Me, error) {
+	var u User
+	if err := s.db.WithContext(ctx).Where("id = ?", c.UserID).Take(&u).Error; err != nil {
+		return Me{}, fmt.Errorf("auth: me: %w", err)
+	}
+	m := Me{ID: u.ID, Role: u.Role, Username: u.Username, AreaCode: u.AreaCode}
+	if u.AreaCode != nil {
+		if a, err := s.areas.Get(ctx, *u.AreaCode); err == nil {
+			m.AreaName = &a.Name
+		}
+	}
+	if u.PhoneEnc != nil {
+		n, err := s.vault.Open(*u.PhoneEnc)
+		if err != nil {
+			return Me{}, fmt.Errorf("auth: me: %w", err)
+		}
+		masked := phone.Mask(n)
+		m.PhoneMasked = &masked
+	}
+	p, err := s.ProfileOf(ctx, u.ID)
+	if err != nil {
+		return Me{}, err
+	}
+	m.Profile = p
+	return m, nil
+}
+
+// ProfileOf loads a resident's profile, or nil when none is set.
+func (s *Service) ProfileOf(ctx context.Context, userID int64) (*Profile, error) {
+	var p Profile
+	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Take(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: profile: %w", err)
+	}
+	if a, err := s.areas.Get(ctx, p.GridCode); err == nil {
+		p.GridName = a.Name
+	}
+	return &p, nil
+}
+
+// SetProfile validates and stores a resident's profile; consent is required.
+func (s *Service) SetProfile(ctx context.Context, c Caller, in ProfileInput) (Profile, error) {
+	if c.Role != Resident {
+		return Profile{}, fault.ErrRole
+	}
+	lists, err := s.codes.Lists(ctx)
+	if err != nil {
+		return Profile{}, err
+	}
+	var v fault.Validation
+	if !lists.Has(taxonomy.AgeBand, in.AgeBand) {
+		v.Add("age_band", "请选择年龄段")
+	}
+	if !lists.Has(taxonomy.Occupation, in.Occupation) {
+		v.Add("occupation", "请选择职业")
+	}
+	g, err := s.areas.Get(ctx, in.GridCode)
+	switch {
+	case errors.Is(err, area.ErrNotFound):
+		v.Add("grid_code", "所选网格不存在")
+	case err != nil:
+		return Profile{}, err
+	case g.Level != area.Grid:
+		v.Add("grid_code", "请选择到网格一级")
+	}
+	if !in.Consent {
+		v.Add("consent", "请阅读并同意个人信息使用说明")
+	}
+	if err := v.Err(); err != nil {
+		return Profile{}, err
+	}
+	now := time.Now().UTC()
+	p := Profile{UserID: c.UserID, AgeBand: in.AgeBand, Occupation: in.Occupation, GridCode: g.Code, ConsentVersion: ConsentVersion, ConsentAt: now, UpdatedAt: now}
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&Profile{}).Where("user_id = ?", c.UserID).Updates(map[string]any{
+			"age_band": p.AgeBand, "occupation": p.Occupation, "grid_code": p.GridCode,
+			"consent_version": p.ConsentVersion, "consent_at": now, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return tx.Create(&p).Error
+		}
+		return nil
+	})
+	if err != nil {
+		return Profile{}, fmt.Errorf("auth: set profile: %w", err)
+	}
+	p.GridName = g.Name
+	return p, nil
+}

@@ -1,0 +1,108 @@
+package store
+
+// migrations is append-only: never edit a released step, add a new one.
+var migrations = []migration{
+	{1, "foundation", `
+CREATE TABLE areas (
+  code VARCHAR(32) NOT NULL PRIMARY KEY,
+  parent_code VARCHAR(32) NULL,
+  name VARCHAR(100) NOT NULL,
+  level VARCHAR(16) NOT NULL,
+  path VARCHAR(255) NOT NULL,
+  depth INTEGER NOT NULL,
+  population BIGINT NOT NULL DEFAULT 0,
+  demo BOOLEAN NOT NULL DEFAULT FALSE,
+  created_at {{ts}} NOT NULL,
+  updated_at {{ts}} NOT NULL
+){{table}};
+CREATE INDEX idx_areas_parent ON areas (parent_code);
+CREATE INDEX idx_areas_path ON areas (path);
+
+CREATE TABLE codes (
+  kind VARCHAR(32) NOT NULL,
+  code VARCHAR(32) NOT NULL,
+  name VARCHAR(100) NOT NULL,
+  position INTEGER NOT NULL,
+  age_bands VARCHAR(255) NOT NULL DEFAULT '',
+  occupations VARCHAR(255) NOT NULL DEFAULT '',
+  PRIMARY KEY (kind, code)
+){{table}};
+
+CREATE TABLE users (
+  id {{id}},
+  username VARCHAR(64) NULL,
+  password_hash VARCHAR(255) NULL,
+  role VARCHAR(16) NOT NULL,
+  area_code VARCHAR(32) NULL,
+  phone_hash VARCHAR(64) NULL,
+  phone_enc VARCHAR(255) NULL,
+  disabled BOOLEAN NOT NULL DEFAULT FALSE,
+  created_at {{ts}} NOT NULL,
+  updated_at {{ts}} NOT NULL
+){{table}};
+CREATE UNIQUE INDEX idx_users_username ON users (username);
+CREATE UNIQUE INDEX idx_users_phone_hash ON users (phone_hash);
+CREATE INDEX idx_users_area ON users (area_code);
+
+CREATE TABLE resident_profiles (
+  user_id BIGINT NOT NULL PRIMARY KEY,
+  age_band VARCHAR(32) NOT NULL,
+  occupation VARCHAR(32) NOT NULL,
+  grid_code VARCHAR(32) NOT NULL,
+  consent_version VARCHAR(16) NOT NULL,
+  consent_at {{ts}} NOT NULL,
+  updated_at {{ts}} NOT NULL
+){{table}};
+CREATE INDEX idx_profiles_grid ON resident_profiles (grid_code);
+
+CREATE TABLE sign_ins (
+  id VARCHAR(40) NOT NULL PRIMARY KEY,
+  user_id BIGINT NOT NULL,
+  created_at {{ts}} NOT NULL,
+  revoked_at {{ts}} NULL
+){{table}};
+CREATE INDEX idx_sign_ins_user ON sign_ins (user_id);
+
+CREATE TABLE refresh_tokens (
+  token_hash VARCHAR(64) NOT NULL PRIMARY KEY,
+  sign_in_id VARCHAR(40) NOT NULL,
+  expires_at {{ts}} NOT NULL,
+  used_at {{ts}} NULL,
+  created_at {{ts}} NOT NULL
+){{table}};
+CREATE INDEX idx_refresh_sign_in ON refresh_tokens (sign_in_id);
+
+CREATE TABLE sms_codes (
+  phone_hash VARCHAR(64) NOT NULL PRIMARY KEY,
+  code_hash VARCHAR(64) NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  expires_at {{ts}} NOT NULL,
+  created_at {{ts}} NOT NULL
+){{table}};
+
+CREATE TABLE rate_counters (
+  bucket VARCHAR(191) NOT NULL PRIMARY KEY,
+  hits INTEGER NOT NULL,
+  expires_at {{ts}} NOT NULL
+){{table}};
+CREATE INDEX idx_rate_expires ON rate_counters (expires_at);
+
+CREATE TABLE audit_log (
+  id {{id}},
+  at {{ts}} NOT NULL,
+  actor_id BIGINT NULL,
+  actor_name VARCHAR(64) NOT NULL DEFAULT '',
+  actor_role VARCHAR(16) NOT NULL DEFAULT '',
+  action VARCHAR(64) NOT NULL,
+  area_code VARCHAR(32) NULL,
+  area_path VARCHAR(255) NULL,
+  target VARCHAR(128) NOT NULL DEFAULT '',
+  detail {{longtext}} NULL,
+  ip VARCHAR(64) NOT NULL DEFAULT '',
+  request_id VARCHAR(64) NOT NULL DEFAULT ''
+){{table}};
+CREATE INDEX idx_audit_at ON audit_log (at);
+CREATE INDEX idx_audit_action ON audit_log (action);
+CREATE INDEX idx_audit_path ON audit_log (area_path);
+`},
+}

@@ -1,0 +1,148 @@
+// Package store opens wuzha's database (pure-Go SQLite by default, MySQL or
+// MariaDB by DSN), applies the versioned migrations and runs transactions.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	mysqldrv "github.com/go-sql-driver/mysql"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the database family behind a DB.
+type Dialect string
+
+const (
+	SQLite Dialect = "sqlite"
+	MySQL  Dialect = "mysql"
+)
+
+// DB is the opened database.
+type DB struct {
+	*gorm.DB
+	Dialect Dialect
+}
+
+// Options tune Open; the zero value is the production default.
+type Options struct {
+	MaxOpen int // MySQL pool size (default 64); SQLite always uses one connection
+}
+
+// Open opens dsn: "" or "sqlite://PATH" is SQLite at sqlitePath / PATH;
+// "mysql://USER:PASS@tcp(HOST:PORT)/DB?params" is MySQL or MariaDB (the
+// go-sql-driver DSN behind the scheme).
+//
+// SQLite writes are bound by its single writer, so one connection with WAL and
+// synchronous=NORMAL beats a pool that fights over the lock (BUSY errors and
+// multi-second tails); busy_timeout must come before journal_mode in the DSN.
+func Open(dsn, sqlitePath string, opt Options) (*DB, error) {
+	cfg := &gorm.Config{
+		Logger:                                   logger.Discard,
+		NowFunc:                                  func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		DisableForeignKeyConstraintWhenMigrating: true,
+		TranslateError:                           true,
+	}
+	switch {
+	case dsn == "" || strings.HasPrefix(dsn, "sqlite://"):
+		path := sqlitePath
+		if dsn != "" {
+			path = strings.TrimPrefix(dsn, "sqlite://")
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return nil, fmt.Errorf("store: create dir for %s: %w", path, err)
+		}
+		full := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+		g, err := gorm.Open(sqlite.Open(full), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+		}
+		sqlDB, err := g.DB()
+		if err != nil {
+			return nil, err
+		}
+		sqlDB.SetMaxOpenConns(1)
+		sqlDB.SetMaxIdleConns(1)
+		sqlDB.SetConnMaxLifetime(0)
+		return &DB{DB: g, Dialect: SQLite}, nil
+	case strings.HasPrefix(dsn, "mysql://"):
+		mc, err := mysqldrv.ParseDSN(strings.TrimPrefix(dsn, "mysql://"))
+		if err != nil {
+			return nil, fmt.Errorf("store: WUZHA_DB_DSN is not a valid mysql DSN: %w", err)
+		}
+		mc.ParseTime = true
+		mc.Loc = time.UTC
+		if mc.Params == nil {
+			mc.Params = map[string]string{}
+		}
+		mc.Params["time_zone"] = "'+00:00'"
+		mc.Params["sql_mode"] = "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'"
+		mc.Collation = "utf8mb4_bin"
+		if mc.Timeout == 0 {
+			mc.Timeout = 5 * time.Second
+		}
+		if mc.ReadTimeout == 0 {
+			mc.ReadTimeout = 30 * time.Second
+		}
+		if mc.WriteTimeout == 0 {
+			mc.WriteTimeout = 30 * time.Second
+		}
+		g, err := gorm.Open(mysql.New(mysql.Config{DSNConfig: mc}), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("store: open mysql: %w", err)
+		}
+		sqlDB, err := g.DB()
+		if err != nil {
+			return nil, err
+		}
+		n := opt.MaxOpen
+		if n <= 0 {
+			n = 64
+		}
+		// MaxIdle equal to MaxOpen: a smaller idle pool churns connections under load.
+		sqlDB.SetMaxOpenConns(n)
+		sqlDB.SetMaxIdleConns(n)
+		sqlDB.SetConnMaxLifetime(30 * time.Minute)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		return &DB{DB: g, Dialect: MySQL}, nil
+	default:
+		return nil, errors.New("store: WUZHA_DB_DSN must be empty (SQLite), sqlite://PATH or mysql://USER:PASS@tcp(HOST:PORT)/DB")
+	}
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	sqlDB, err := db.DB.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Close closes the pool.
+func (db *DB) Close() error {
+	sqlDB, err := db.DB.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Tx runs fn in one transaction on ctx. Inside fn, use only tx: on SQLite the
+// pool has one connection, so touching the outer DB would wait forever.
+func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return db.WithContext(ctx).Transaction(fn)
+}
+
+// IsUniqueViolation reports whether err is a duplicate-key error.
+func IsUniqueViolation(err error) bool {
+	return errors.Is(err, gorm.ErrDuplicatedKey)
+}

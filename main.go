@@ -1,0 +1,243 @@
+// Command wuzha is the anti-fraud awareness server: `wuzha serve` runs it,
+// `wuzha migrate`, `wuzha seed` and `wuzha user add` set an installation up.
+// This file only wires configuration, store, services and the HTTP API.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"wuzha/api"
+	"wuzha/frontend"
+	"wuzha/internal/area"
+	"wuzha/internal/audit"
+	"wuzha/internal/auth"
+	"wuzha/internal/config"
+	"wuzha/internal/phone"
+	"wuzha/internal/ratelimit"
+	"wuzha/internal/sms"
+	"wuzha/internal/store"
+	"wuzha/internal/taxonomy"
+	"wuzha/seed"
+)
+
+const usage = `usage: wuzha <command>
+
+commands:
+  serve                                       run the server (migrates and seeds first)
+  migrate                                     apply database migrations
+  seed                                        load the seed data (idempotent)
+  user add --username U --role R --area CODE  create a staff user; password on stdin
+
+configuration is read from WUZHA_* environment variables (see README).
+`
+
+func main() {
+	if err := run(os.Args[1:], os.Stdin, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "wuzha:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdin io.Reader, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	switch args[0] {
+	case "serve":
+		return serve(cfg, log)
+	case "migrate":
+		db, err := openDB(cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := db.Migrate(context.Background()); err != nil {
+			return err
+		}
+		log.Info("migrated", "schema_version", store.SchemaVersion())
+		return nil
+	case "seed":
+		db, err := openDB(cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		ctx := context.Background()
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+		if err := seed.Load(ctx, area.NewStore(db), taxonomy.NewStore(db)); err != nil {
+			return err
+		}
+		log.Info("seeded")
+		return nil
+	case "user":
+		if len(args) < 2 || args[1] != "add" {
+			fmt.Fprint(stderr, usage)
+			return errors.New("unknown user subcommand")
+		}
+		return userAdd(cfg, log, args[2:], stdin)
+	case "help", "-h", "--help":
+		fmt.Fprint(stderr, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+}
+
+func openDB(cfg config.Config) (*store.DB, error) {
+	return store.Open(cfg.DBDSN, cfg.SQLitePath(), store.Options{})
+}
+
+// services is everything the server and the commands share.
+type services struct {
+	db      *store.DB
+	areas   *area.Store
+	codes   *taxonomy.Store
+	auth    *auth.Service
+	audit   *audit.Store
+	limiter ratelimit.Limiter
+	closers []func() error
+}
+
+func wire(cfg *config.Config, log *slog.Logger) (*services, error) {
+	if err := cfg.EnsureSecrets(log); err != nil {
+		return nil, err
+	}
+	db, err := openDB(*cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &services{db: db, areas: area.NewStore(db), codes: taxonomy.NewStore(db), audit: audit.NewStore(db), closers: []func() error{db.Close}}
+	if cfg.RedisURL != "" {
+		r, err := ratelimit.NewRedis(cfg.RedisURL)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.limiter = r
+		s.closers = append(s.closers, r.Close)
+	} else {
+		s.limiter = ratelimit.NewDB(db)
+	}
+	vault, err := phone.NewVault(cfg.PhoneKey)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	outbox, err := sms.NewOutbox(cfg.SMSOutbox)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.auth = auth.NewService(db, s.areas, s.codes, s.limiter, vault, outbox,
+		auth.Config{JWTSecret: cfg.JWTSecret, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL}, log)
+	return s, nil
+}
+
+func (s *services) close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		_ = s.closers[i]()
+	}
+}
+
+func serve(cfg config.Config, log *slog.Logger) error {
+	svc, err := wire(&cfg, log)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	srv := api.New(api.Deps{
+		Log: log, DB: svc.db, Auth: svc.auth, Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
+		Limiter: svc.limiter, Frontend: frontend.Dist(), TrustedProxies: cfg.TrustedProxies,
+	})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	listenErr := make(chan error, 1)
+	go func() { listenErr <- srv.App().Listen(cfg.Addr) }()
+	log.Info("listening", "addr", cfg.Addr, "store", string(svc.db.Dialect), "env", cfg.Env)
+
+	// Migrate and seed while /healthz already answers; /readyz and the API
+	// answer 503 until this is done.
+	if err := svc.db.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := seed.Load(ctx, svc.areas, svc.codes); err != nil {
+		return err
+	}
+	srv.SetReady(true)
+	log.Info("ready", "schema_version", store.SchemaVersion())
+
+	sweep := time.NewTicker(10 * time.Minute)
+	defer sweep.Stop()
+	for {
+		select {
+		case err := <-listenErr:
+			return fmt.Errorf("listen %s: %w", cfg.Addr, err)
+		case <-sweep.C:
+			if l, ok := svc.limiter.(*ratelimit.DB); ok {
+				if err := l.Sweep(ctx); err != nil {
+					log.Warn("rate limit sweep", "err", err)
+				}
+			}
+		case <-ctx.Done():
+			log.Info("shutting down")
+			srv.SetReady(false)
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			return srv.Shutdown(shutdownCtx)
+		}
+	}
+}
+
+func userAdd(cfg config.Config, log *slog.Logger, args []string, stdin io.Reader) error {
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	username := fs.String("username", "", "login name")
+	role := fs.String("role", "", "grid_worker, editor, reviewer, admin or assessor")
+	areaCode := fs.String("area", "", "scope area code, e.g. 330800")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password from stdin: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	svc, err := wire(&cfg, log)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	ctx := context.Background()
+	if err := svc.db.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := seed.Load(ctx, svc.areas, svc.codes); err != nil {
+		return err
+	}
+	u, err := svc.auth.CreateUser(ctx, nil, auth.NewUser{Username: *username, Password: password, Role: auth.Role(*role), AreaCode: *areaCode})
+	if err != nil {
+		return err
+	}
+	log.Info("user created", "id", u.ID, "username", u.Username, "role", u.Role, "area_code", u.AreaCode)
+	return nil
+}
