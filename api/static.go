@@ -17,6 +17,9 @@ const placeholderPage = `<!doctype html><html lang="zh-CN"><head><meta charset="
 // frontend serves the embedded web app: a file when one matches, otherwise
 // index.html so the app's own router handles the path.
 func (s *Server) frontend(c *fiber.Ctx) error {
+	if strings.HasPrefix(c.Path(), "/api/") {
+		return fiber.ErrNotFound
+	}
 	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 		return fiber.ErrMethodNotAllowed
 	}
