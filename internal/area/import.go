@@ -30,6 +30,7 @@ type Row struct {
 	Level      Level
 	Population int64
 	Demo       bool
+	Problem    string // a cell that could not be read, reported with the rest
 }
 
 // RowError names one bad line of an import.
@@ -117,7 +118,6 @@ func ParseFile(name string, data []byte) ([]Row, error) {
 		return strings.TrimSpace(rec[i])
 	}
 	var rows []Row
-	var bad []RowError
 	for i, rec := range records[1:] {
 		line := i + 2
 		empty := true
@@ -133,15 +133,11 @@ func ParseFile(name string, data []byte) ([]Row, error) {
 		if p := cell(rec, "population"); p != "" {
 			n, err := strconv.ParseInt(p, 10, 64)
 			if err != nil || n < 0 {
-				bad = append(bad, RowError{line, fmt.Sprintf("人口 %q 不是非负整数", p)})
-				continue
+				r.Problem = fmt.Sprintf("人口 %q 不是非负整数", p)
 			}
-			r.Population = n
+			r.Population = max(n, 0)
 		}
 		rows = append(rows, r)
-	}
-	if len(bad) > 0 {
-		return nil, &ImportError{Rows: bad}
 	}
 	return rows, nil
 }
@@ -204,6 +200,9 @@ func importRows(tx *gorm.DB, rows []Row, onConflictKeep bool, scopePath string) 
 			continue
 		}
 		inFile[r.Code] = r
+		if r.Problem != "" {
+			fail(*r, "%s", r.Problem)
+		}
 		codes = append(codes, r.Code)
 		if r.ParentCode != "" {
 			codes = append(codes, r.ParentCode)

@@ -177,85 +177,86 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, id int64, ch UserCha
 	if c.Role != Admin {
 		return StaffUser{}, fault.ErrRole
 	}
-	var out StaffUser
-	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		var u User
-		if err := tx.Where("id = ? AND role <> ?", id, Resident).Take(&u).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return ErrNotFound
-			}
-			return err
+	// Reads and checks first, outside the write transaction (on SQLite the
+	// one connection is the transaction's while it runs).
+	var u User
+	if err := s.db.WithContext(ctx).Where("id = ? AND role <> ?", id, Resident).Take(&u).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return StaffUser{}, ErrNotFound
 		}
-		cur, err := s.areaOf(tx, u)
+		return StaffUser{}, err
+	}
+	if u.AreaCode == nil {
+		return StaffUser{}, ErrNotFound
+	}
+	cur, err := s.areas.Get(ctx, *u.AreaCode)
+	if err != nil || !c.InScope(cur.Path) {
+		return StaffUser{}, ErrNotFound
+	}
+	if u.ID == c.UserID && ((ch.Disabled != nil && *ch.Disabled) || (ch.Role != nil && *ch.Role != Admin)) {
+		return StaffUser{}, fault.New(fault.Conflict, "self_lockout", "不能停用自己或取消自己的管理员角色")
+	}
+	role, areaCode := u.Role, *u.AreaCode
+	if ch.Role != nil {
+		role = *ch.Role
+	}
+	if ch.AreaCode != nil {
+		areaCode = *ch.AreaCode
+	}
+	var v fault.Validation
+	a := cur
+	if ch.Role != nil || ch.AreaCode != nil {
+		if a, err = s.checkStaffPlacement(ctx, &c, role, areaCode, &v); err != nil {
+			return StaffUser{}, err
+		}
+	}
+	if ch.Password != nil {
+		validPassword(&v, *ch.Password)
+	}
+	if err := v.Err(); err != nil {
+		return StaffUser{}, err
+	}
+	now := time.Now().UTC()
+	updates := map[string]any{"role": role, "area_code": a.Code, "updated_at": now}
+	changed := map[string]any{}
+	if ch.Role != nil {
+		changed["role"] = role
+	}
+	if ch.AreaCode != nil {
+		changed["area_code"] = a.Code
+	}
+	endSessions := false
+	disabled := u.Disabled
+	if ch.Disabled != nil {
+		disabled = *ch.Disabled
+		updates["disabled"] = disabled
+		changed["disabled"] = disabled
+		endSessions = disabled
+	}
+	if ch.Password != nil {
+		hash, err := bcrypt.GenerateFromPassword([]byte(*ch.Password), s.cfg.BcryptCost)
 		if err != nil {
-			return err
+			return StaffUser{}, err
 		}
-		if cur == nil || !c.InScope(cur.Path) {
-			return ErrNotFound
-		}
-		if u.ID == c.UserID && ((ch.Disabled != nil && *ch.Disabled) || (ch.Role != nil && *ch.Role != Admin)) {
-			return fault.New(fault.Conflict, "self_lockout", "不能停用自己或取消自己的管理员角色")
-		}
-		role, areaCode := u.Role, *u.AreaCode
-		if ch.Role != nil {
-			role = *ch.Role
-		}
-		if ch.AreaCode != nil {
-			areaCode = *ch.AreaCode
-		}
-		var v fault.Validation
-		a := *cur
-		if ch.Role != nil || ch.AreaCode != nil {
-			a, err = s.checkStaffPlacement(ctx, &c, role, areaCode, &v)
-			if err != nil {
-				return err
-			}
-		}
-		if ch.Password != nil {
-			validPassword(&v, *ch.Password)
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		updates := map[string]any{"role": role, "area_code": a.Code, "updated_at": time.Now().UTC()}
-		changed := map[string]any{}
-		if ch.Role != nil {
-			changed["role"] = role
-		}
-		if ch.AreaCode != nil {
-			changed["area_code"] = a.Code
-		}
-		endSessions := false
-		if ch.Disabled != nil {
-			updates["disabled"] = *ch.Disabled
-			changed["disabled"] = *ch.Disabled
-			endSessions = *ch.Disabled
-		}
-		if ch.Password != nil {
-			hash, err := bcrypt.GenerateFromPassword([]byte(*ch.Password), s.cfg.BcryptCost)
-			if err != nil {
-				return err
-			}
-			updates["password_hash"] = string(hash)
-			changed["password"] = "changed"
-			endSessions = true
-		}
+		updates["password_hash"] = string(hash)
+		changed["password"] = "changed"
+		endSessions = true
+	}
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(updates).Error; err != nil {
 			return fmt.Errorf("auth: update user: %w", err)
 		}
 		if endSessions {
-			if err := tx.Model(&SignIn{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", time.Now().UTC()).Error; err != nil {
+			if err := tx.Model(&SignIn{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now).Error; err != nil {
 				return err
 			}
 		}
-		disabled := u.Disabled
-		if ch.Disabled != nil {
-			disabled = *ch.Disabled
-		}
-		out = StaffUser{ID: u.ID, Username: *u.Username, Role: role, AreaCode: a.Code, AreaName: a.Name, Disabled: disabled, CreatedAt: u.CreatedAt}
 		return audit.Record(tx, c.Actor(), "user.update", a.Place(), fmt.Sprintf("user:%d", u.ID), changed)
 	})
-	return out, err
+	if err != nil {
+		return StaffUser{}, err
+	}
+	return StaffUser{ID: u.ID, Username: *u.Username, Role: role, AreaCode: a.Code, AreaName: a.Name, Disabled: disabled, CreatedAt: u.CreatedAt}, nil
 }
 
 // Profile is a resident's targeting data and consent.
