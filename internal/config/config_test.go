@@ -1,0 +1,97 @@
+package config
+
+import (
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func clearEnv(t *testing.T) {
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "WUZHA_") {
+			t.Setenv(k, "")
+			os.Unsetenv(k)
+		}
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	clearEnv(t)
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DBDSN != "" || c.Env != "development" || c.SQLitePath() != filepath.Join("data", "wuzha.db") || c.SMSOutbox != filepath.Join("data", "sms-outbox.jsonl") {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestSecretsGeneratedOnceAndKept(t *testing.T) {
+	clearEnv(t)
+	dir := t.TempDir()
+	t.Setenv("WUZHA_DATA_DIR", dir)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	c1, _ := Load()
+	if err := c1.EnsureSecrets(log); err != nil {
+		t.Fatal(err)
+	}
+	c2, _ := Load()
+	if err := c2.EnsureSecrets(log); err != nil {
+		t.Fatal(err)
+	}
+	if len(c1.JWTSecret) < 32 || len(c1.PhoneKey) != 32 || string(c1.JWTSecret) != string(c2.JWTSecret) || string(c1.PhoneKey) != string(c2.PhoneKey) {
+		t.Fatal("secrets not generated once and reused")
+	}
+	st, err := os.Stat(filepath.Join(dir, "secrets.json"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("secrets file: %v %v", st, err)
+	}
+}
+
+func TestProductionRefusesMissingOrShortSecrets(t *testing.T) {
+	good := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32)))
+	short := base64.StdEncoding.EncodeToString([]byte("short"))
+	cases := []struct {
+		name, jwt, phone, wantErr string
+	}{
+		{"both missing", "", "", "WUZHA_JWT_SECRET"},
+		{"phone key missing", good, "", "WUZHA_PHONE_KEY"},
+		{"short jwt secret", short, good, "too short"},
+		{"not base64", "%%%", good, "base64"},
+		{"both given", good, good, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			t.Setenv("WUZHA_ENV", "production")
+			t.Setenv("WUZHA_JWT_SECRET", tc.jwt)
+			t.Setenv("WUZHA_PHONE_KEY", tc.phone)
+			_, err := Load()
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("refused good secrets: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err %v, want one mentioning %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestBadValues(t *testing.T) {
+	for _, kv := range [][2]string{{"WUZHA_ENV", "staging"}, {"WUZHA_ACCESS_TTL", "soon"}, {"WUZHA_TRUSTED_PROXIES", "10.0.0.1,not-an-ip"}, {"WUZHA_BODY_LIMIT", "12"}} {
+		t.Run(kv[0], func(t *testing.T) {
+			clearEnv(t)
+			t.Setenv(kv[0], kv[1])
+			if _, err := Load(); err == nil {
+				t.Fatalf("%s=%s accepted", kv[0], kv[1])
+			}
+		})
+	}
+}
