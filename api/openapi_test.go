@@ -14,7 +14,7 @@ import (
 
 type spec struct {
 	Paths map[string]map[string]struct {
-		OperationID string           `yaml:"operationId"`
+		OperationID string            `yaml:"operationId"`
 		Security    *[]map[string]any `yaml:"security"`
 	} `yaml:"paths"`
 }

@@ -120,7 +120,7 @@ type Env struct {
 
 // Options vary an Env.
 type Options struct {
-	DB             *store.DB // share a database between Envs (two instances)
+	DB       *store.DB // share a database between Envs (two instances)
 	NotReady bool
 	// TrustedProxies defaults to the address app.Test connects from
 	// (0.0.0.0), so Request.Remote reaches the server as X-Forwarded-For;
