@@ -1,0 +1,63 @@
+# wuzha — the two commands a newcomer needs are `make run` and `make test`.
+
+GO      ?= go
+BIN     ?= bin/wuzha
+NPM     ?= npm
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.js frontend/package.json
+
+.PHONY: run build frontend test test-go test-frontend test-e2e lint docker chromium clean
+
+## run: build the frontend if needed, then serve on :8080 with SQLite in ./data/
+run: build
+	./$(BIN) serve
+
+## build: the single static binary, with the built frontend embedded
+build: frontend
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) .
+
+## frontend: install npm packages (npm ci) and build frontend/dist when sources changed
+frontend: frontend/dist/index.html
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "Node.js 20+ and npm are needed to build the frontend: apt-get install nodejs npm"; exit 1; }
+	cd frontend && $(NPM) ci --no-audit --no-fund
+
+frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SOURCES)
+	cd frontend && $(NPM) run build
+
+## test: every test — Go (with -race), frontend unit tests, browser tests
+test: test-go test-frontend test-e2e
+
+## test-go: Go tests on SQLite; set WUZHA_TEST_MYSQL_DSN (and WUZHA_TEST_REDIS_URL) to run them on MariaDB/MySQL
+test-go:
+	$(GO) test -race -count=1 ./...
+
+test-frontend: frontend/node_modules/.package-lock.json
+	cd frontend && $(NPM) test
+
+## test-e2e: browser tests in Debian's Chromium through playwright-core
+test-e2e: build chromium
+	cd frontend && WUZHA_BIN=$(CURDIR)/$(BIN) $(NPM) run e2e
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's Chromium at /usr/bin/chromium: sudo apt-get install chromium fonts-noto-cjk"; exit 1; \
+	  fi; \
+	fi
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## docker: build the container image (needs a Docker engine)
+docker:
+	docker build -t wuzha:latest .
+
+clean:
+	rm -rf bin frontend/node_modules
+	find frontend/dist -mindepth 1 ! -name .gitkeep -delete
