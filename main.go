@@ -167,7 +167,7 @@ func serve(cfg config.Config, log *slog.Logger) error {
 	defer svc.close()
 	srv := api.New(api.Deps{
 		Log: log, DB: svc.db, Auth: svc.auth, Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
-		Limiter: svc.limiter, Frontend: frontend.Dist(), TrustedProxies: cfg.TrustedProxies,
+		Limiter: svc.limiter, Frontend: frontend.Dist(), TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit,
 	})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

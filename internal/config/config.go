@@ -49,7 +49,7 @@ func Load() (Config, error) {
 		DBDSN:     os.Getenv("WUZHA_DB_DSN"),
 		Env:       env("WUZHA_ENV", "development"),
 		RedisURL:  os.Getenv("WUZHA_REDIS_URL"),
-		BodyLimit: 1 << 20,
+		BodyLimit: 8 << 20,
 	}
 	c.SMSOutbox = env("WUZHA_SMS_OUTBOX", filepath.Join(c.DataDir, "sms-outbox.jsonl"))
 	if c.Env != "development" && c.Env != "production" {
