@@ -1,0 +1,283 @@
+// The one HTTP client of the app. It talks JSON to /api/v1, sends the access
+// token, renews it once with the refresh token when the server answers 401, and
+// turns RFC 9457 problem details into messages a resident can read.
+import {
+  accessToken,
+  clearSession,
+  refreshToken,
+  saveSession,
+  signInPathFor,
+} from './session.js'
+
+export const API_BASE = '/api/v1'
+
+// Messages for the stable `code` of a problem. A function gets the wait in
+// seconds from Retry-After (or null) so it can say how long.
+const CODE_MESSAGES = {
+  rate_limited: (wait) => (wait ? `操作太频繁，请${formatWait(wait)}后再试` : '操作太频繁，请稍后再试'),
+  too_many_attempts: (wait) => (wait ? `尝试次数过多，请${formatWait(wait)}后再试` : '尝试次数过多，请稍后再试'),
+  account_locked: (wait) =>
+    wait ? `登录失败次数过多，账号已暂时锁定，请${formatWait(wait)}后再试` : '登录失败次数过多，账号已暂时锁定，请稍后再试',
+  invalid_phone: '请输入正确的 11 位手机号码',
+  invalid_code: '验证码不正确，请核对后重新输入',
+  code_expired: '验证码已过期，请重新获取',
+  invalid_credentials: '用户名或密码错误',
+  validation_failed: '填写的信息有误，请检查后再提交',
+  profile_required: '请先完善个人资料',
+  unauthorized: '请先登录',
+  unauthenticated: '请先登录',
+  invalid_token: '登录已过期，请重新登录',
+  token_reused: '登录凭证已失效，为了您的安全已退出登录，请重新登录',
+  session_expired: '登录已过期，请重新登录',
+  forbidden: '没有权限进行此操作',
+  out_of_scope: '超出您的管辖区域，无权操作',
+  not_found: '内容不存在或已被删除',
+  conflict: '操作与当前状态冲突，请刷新后重试',
+  bad_request: '请求格式有误，请刷新页面后重试',
+  malformed_json: '请求格式有误，请刷新页面后重试',
+  body_too_large: '提交的内容太大',
+  username_taken: '用户名已被使用',
+  self_lockout: '不能停用自己的账号，也不能取消自己的管理员角色',
+  not_ready: '服务正在启动，请稍后再试',
+  internal_error: '服务器开小差了，请稍后再试',
+  attempts_exhausted: '答题次数已用完',
+  already_submitted: '答卷已经提交过了',
+  deadline_passed: '答题时间已过',
+  already_redeemed: '该奖品已经兑换过了',
+  network_error: '网络连接失败，请检查网络后重试',
+  internal: '服务器开小差了，请稍后再试',
+}
+
+// For these codes the server's own Chinese `detail` says more than the code
+// (which field, which record), so it is shown when there is one.
+const DETAIL_FIRST = new Set(['validation_failed', 'not_found', 'forbidden', 'out_of_scope', 'conflict', 'bad_request'])
+
+const STATUS_MESSAGES = {
+  400: '请求格式有误，请刷新页面后重试',
+  401: '请先登录',
+  403: '没有权限进行此操作',
+  404: '内容不存在或已被删除',
+  409: '操作与当前状态冲突，请刷新后重试',
+  413: '提交的内容太大',
+  415: '不支持的文件格式',
+  422: '填写的信息有误，请检查后再提交',
+  423: '账号已暂时锁定，请稍后再试',
+  429: '操作太频繁，请稍后再试',
+}
+
+export const GENERIC_MESSAGE = '请求失败，请稍后再试'
+const SERVER_MESSAGE = '服务暂时不可用，请稍后再试'
+
+const hasChinese = (s) => typeof s === 'string' && /[\u4e00-\u9fff]/.test(s)
+
+/** formatWait says a number of seconds in words: 30 秒, 5 分钟, 2 小时. */
+export function formatWait(seconds) {
+  const s = Math.max(1, Math.ceil(Number(seconds)))
+  if (s < 60) return ` ${s} 秒`
+  if (s < 3600) return ` ${Math.ceil(s / 60)} 分钟`
+  return ` ${Math.ceil(s / 3600)} 小时`
+}
+
+/** parseRetryAfter reads a Retry-After header (seconds or an HTTP date) as seconds, or null. */
+export function parseRetryAfter(value, now = Date.now()) {
+  if (value == null || value === '') return null
+  const text = String(value).trim()
+  if (/^\d+$/.test(text)) return Number(text)
+  const at = Date.parse(text)
+  if (Number.isNaN(at)) return null
+  return Math.max(0, Math.ceil((at - now) / 1000))
+}
+
+/**
+ * problemMessage turns a problem body into one readable Chinese sentence:
+ * the message for a known `code` (or, for codes in DETAIL_FIRST, the server's
+ * Chinese detail), else a Chinese `detail`, else a message for the HTTP
+ * status, else whatever `detail` says, else a generic one.
+ */
+export function problemMessage(problem, { status, retryAfter = null } = {}) {
+  const p = problem && typeof problem === 'object' ? problem : {}
+  const known = CODE_MESSAGES[p.code]
+  if (known && DETAIL_FIRST.has(p.code) && hasChinese(p.detail)) return p.detail
+  if (known) return typeof known === 'function' ? known(retryAfter) : known
+  if (hasChinese(p.detail)) return p.detail
+  const st = Number(p.status || status)
+  if (st === 429) return CODE_MESSAGES.rate_limited(retryAfter)
+  if (st === 423) return CODE_MESSAGES.account_locked(retryAfter)
+  if (STATUS_MESSAGES[st]) return STATUS_MESSAGES[st]
+  if (st >= 500) return SERVER_MESSAGE
+  if (typeof p.detail === 'string' && p.detail) return p.detail
+  if (hasChinese(p.title)) return p.title
+  return GENERIC_MESSAGE
+}
+
+/** ApiError is what every failed call rejects with; `message` is ready to show. */
+export class ApiError extends Error {
+  constructor({ status = 0, code = '', title = '', detail = '', message, fieldErrors = {}, rowErrors = [], retryAfter = null, problem = null }) {
+    super(message || GENERIC_MESSAGE)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.title = title
+    this.detail = detail
+    this.fieldErrors = fieldErrors // {field: message}
+    this.rowErrors = rowErrors // [{row, field?, message}] from imports
+    this.retryAfter = retryAfter // seconds, or null
+    this.problem = problem
+  }
+}
+
+/** toApiError builds an ApiError from a status, a (maybe problem) body and Retry-After. */
+export function toApiError(status, body, retryAfterHeader) {
+  const problem = body && typeof body === 'object' ? body : {}
+  const retryAfter = parseRetryAfter(retryAfterHeader)
+  const fieldErrors = {}
+  const rowErrors = []
+  for (const e of Array.isArray(problem.errors) ? problem.errors : []) {
+    if (!e || typeof e !== 'object') continue
+    if (e.row != null) rowErrors.push({ row: e.row, field: e.field ?? '', message: e.message ?? '' })
+    else if (e.field && !(e.field in fieldErrors)) fieldErrors[e.field] = e.message || '填写有误'
+  }
+  return new ApiError({
+    status,
+    code: problem.code || '',
+    title: problem.title || '',
+    detail: problem.detail || '',
+    message: problemMessage(problem, { status, retryAfter }),
+    fieldErrors,
+    rowErrors,
+    retryAfter,
+    problem: Object.keys(problem).length ? problem : null,
+  })
+}
+
+/** buildQuery renders query parameters, leaving out empty ones. */
+export function buildQuery(query) {
+  if (!query) return ''
+  const params = new URLSearchParams()
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === '') continue
+    params.append(k, String(v))
+  }
+  const s = params.toString()
+  return s ? `?${s}` : ''
+}
+
+async function readBody(res) {
+  if (res.status === 204 || res.status === 205) return null
+  const type = res.headers.get('content-type') || ''
+  const text = await res.text()
+  if (!text) return null
+  if (type.includes('json')) {
+    try {
+      return JSON.parse(text)
+    } catch {
+      return null
+    }
+  }
+  return text
+}
+
+// Paths where a 401 means "wrong credentials", not "token expired".
+const NO_REFRESH = ['/auth/login', '/auth/sms-login', '/auth/sms-code', '/auth/refresh', '/auth/logout']
+
+/**
+ * createClient makes an API client. Everything it depends on can be replaced,
+ * which is how the unit tests drive it.
+ */
+export function createClient({
+  base = API_BASE,
+  fetchImpl = (...args) => globalThis.fetch(...args),
+  tokens = { access: accessToken, refresh: refreshToken, save: saveSession, clear: clearSession },
+  signInPath = () => signInPathFor({ path: globalThis.location?.pathname || '/' }),
+  onSignedOut = defaultSignedOut,
+} = {}) {
+  let refreshing = null
+
+  async function send(method, path, { body, query, headers = {}, token }) {
+    const h = { Accept: 'application/json, application/problem+json', ...headers }
+    let payload
+    if (body instanceof FormData) payload = body
+    else if (body !== undefined) {
+      h['Content-Type'] = 'application/json'
+      payload = JSON.stringify(body)
+    }
+    if (token) h.Authorization = `Bearer ${token}`
+    try {
+      return await fetchImpl(base + path + buildQuery(query), { method, headers: h, body: payload, credentials: 'same-origin' })
+    } catch {
+      throw new ApiError({ code: 'network_error', message: CODE_MESSAGES.network_error })
+    }
+  }
+
+  // renew exchanges the refresh token for a new pair, once at a time: the
+  // server revokes a whole sign-in when a used refresh token comes back, so
+  // two 401s at once must share one refresh.
+  function renew() {
+    if (!refreshing) {
+      refreshing = (async () => {
+        const rt = tokens.refresh()
+        if (!rt) return false
+        const res = await send('POST', '/auth/refresh', { body: { refresh_token: rt } }).catch(() => null)
+        if (!res || !res.ok) return false
+        const answer = await readBody(res)
+        if (!answer?.access_token) return false
+        tokens.save(answer)
+        return true
+      })().finally(() => {
+        refreshing = null
+      })
+    }
+    return refreshing
+  }
+
+  async function request(method, path, options = {}) {
+    const token = tokens.access()
+    let res = await send(method, path, { ...options, token })
+    if (res.status === 401 && token && !NO_REFRESH.includes(path)) {
+      // Another call (or tab) may already have renewed the token.
+      let next = tokens.access()
+      if (!next || next === token) next = (await renew()) ? tokens.access() : ''
+      if (next) res = await send(method, path, { ...options, token: next })
+      if (!next || res.status === 401) {
+        const target = signInPath() // decided before the user record is gone
+        tokens.clear()
+        onSignedOut(target)
+        throw new ApiError({ status: 401, code: 'session_expired', message: CODE_MESSAGES.session_expired })
+      }
+    }
+    const data = await readBody(res)
+    if (!res.ok) throw toApiError(res.status, data, res.headers.get('retry-after'))
+    return data
+  }
+
+  return {
+    request,
+    get: (path, query, options) => request('GET', path, { ...options, query }),
+    post: (path, body, options) => request('POST', path, { ...options, body }),
+    put: (path, body, options) => request('PUT', path, { ...options, body }),
+    patch: (path, body, options) => request('PATCH', path, { ...options, body }),
+    del: (path, options) => request('DELETE', path, options),
+    /** upload sends one file as multipart/form-data under `field`. */
+    upload: (path, file, field = 'file') => {
+      const form = new FormData()
+      form.append(field, file)
+      return request('POST', path, { body: form })
+    },
+  }
+}
+
+// Until main.js installs the router-aware handler, fall back to a full navigation.
+let signedOutHandler = null
+
+function defaultSignedOut(target) {
+  if (signedOutHandler) signedOutHandler(target)
+  else if (globalThis.location && globalThis.location.pathname !== target) globalThis.location.assign(target)
+}
+
+/** onSessionExpired installs what happens when the sign-in cannot be renewed. */
+export function onSessionExpired(handler) {
+  signedOutHandler = handler
+}
+
+/** api is the app's client. */
+export const api = createClient()

@@ -1,0 +1,32 @@
+import { createApp } from 'vue'
+import 'vant/lib/index.css'
+import './styles.css'
+import App from './App.vue'
+import { onSessionExpired } from './api.js'
+import { initLargeText } from './largeText.js'
+import { createAppRouter } from './router.js'
+import { reloadSession } from './session.js'
+
+// Before the first paint, so older residents never see small text flash by.
+initLargeText()
+
+const router = createAppRouter()
+
+// When a sign-in can no longer be renewed, go to the sign-in page that fits,
+// coming back here afterwards.
+onSessionExpired((target) => {
+  const here = router.currentRoute.value
+  if (here.path === target) return
+  const redirect = here.fullPath && here.path !== '/' ? here.fullPath : undefined
+  router.replace({ path: target, query: redirect ? { redirect } : {} })
+})
+
+// Keep tabs in step: signing in or out in one shows in the others.
+window.addEventListener('storage', (event) => {
+  if (event.key === null || event.key.startsWith('wuzha.')) {
+    reloadSession()
+    if (event.key === 'wuzha.largeText' || event.key === null) initLargeText()
+  }
+})
+
+createApp(App).use(router).mount('#app')

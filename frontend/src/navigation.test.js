@@ -1,0 +1,118 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { createMemoryHistory } from 'vue-router'
+import { safeRedirect } from './redirect.js'
+import { createAppRouter } from './router.js'
+import { menuFor, roleMayOpen, roleName } from './roles.js'
+import { clearSession, isStaff, saveSession, session, signInPathFor } from './session.js'
+
+const signIn = (role, area_code = '330800') =>
+  saveSession({ access_token: 'A', refresh_token: 'R', user: { id: 1, username: 'u', role, area_code } })
+
+describe('safeRedirect', () => {
+  it.each([
+    ['/staff/users', '/staff/users'],
+    ['/profile?x=1', '/profile?x=1'],
+    ['//evil.example/x', '/'],
+    ['/\\evil.example', '/'],
+    ['https://evil.example', '/'],
+    ['javascript:alert(1)', '/'],
+    [undefined, '/'],
+    [['/a', '/b'], '/a'],
+  ])('%s → %s', (input, want) => {
+    expect(safeRedirect(input)).toBe(want)
+  })
+})
+
+describe('roles', () => {
+  it('names roles in Chinese', () => {
+    expect(roleName('admin')).toBe('联席办管理员')
+    expect(roleName('grid_worker')).toBe('网格员')
+    expect(roleName('assessor')).toBe('考核人员')
+  })
+
+  it('gives each role its menu', () => {
+    expect(menuFor('admin').map((m) => m.title)).toEqual(['用户管理', '操作日志', '区域导入'])
+    expect(menuFor('editor').map((m) => m.title)).toEqual(['预警管理', '题库'])
+    expect(menuFor('grid_worker').map((m) => m.title)).toEqual(['我的网格', '兑奖'])
+    expect(menuFor('resident')).toEqual([])
+    expect(roleMayOpen('editor', '/staff/users')).toBe(false)
+  })
+})
+
+describe('session', () => {
+  beforeEach(() => {
+    localStorage.clear()
+    clearSession()
+  })
+
+  it('stores the sign-in without a phone number', () => {
+    saveSession({
+      access_token: 'A',
+      refresh_token: 'R',
+      user: { id: 9, username: 'u9', role: 'resident', area_code: '', phone: '13812345678' },
+    })
+    expect(session.user).toEqual({ id: 9, username: 'u9', role: 'resident', area_code: '' })
+    expect(JSON.stringify({ ...localStorage })).not.toContain('13812345678')
+  })
+
+  it('keeps the user when a refresh answer has none', () => {
+    signIn('editor')
+    saveSession({ access_token: 'A2', refresh_token: 'R2' })
+    expect(session.user.role).toBe('editor')
+    expect(isStaff()).toBe(true)
+  })
+
+  it('chooses the sign-in page by role or path', () => {
+    expect(signInPathFor({ user: null, path: '/staff/audit' })).toBe('/staff/login')
+    expect(signInPathFor({ user: null, path: '/profile' })).toBe('/login')
+    expect(signInPathFor({ user: { role: 'admin' }, path: '/' })).toBe('/staff/login')
+  })
+})
+
+describe('router guards', () => {
+  let router
+  beforeEach(async () => {
+    localStorage.clear()
+    clearSession()
+    router = createAppRouter(createMemoryHistory())
+  })
+
+  it('sends signed-out visitors of the console to staff sign-in', async () => {
+    await router.push('/staff/users')
+    expect(router.currentRoute.value.path).toBe('/staff/login')
+    expect(router.currentRoute.value.query.redirect).toBe('/staff/users')
+  })
+
+  it('sends residents who open /staff to staff sign-in', async () => {
+    signIn('resident', '')
+    await router.push('/staff')
+    expect(router.currentRoute.value.path).toBe('/staff/login')
+  })
+
+  it('keeps non-admins out of admin pages', async () => {
+    signIn('editor')
+    await router.push('/staff/users')
+    expect(router.currentRoute.value.path).toBe('/staff')
+    await router.push('/staff/warnings')
+    expect(router.currentRoute.value.path).toBe('/staff/warnings')
+  })
+
+  it('lets an admin in', async () => {
+    signIn('admin')
+    await router.push('/staff/audit')
+    expect(router.currentRoute.value.path).toBe('/staff/audit')
+  })
+
+  it('requires a resident sign-in for the profile', async () => {
+    await router.push('/profile')
+    expect(router.currentRoute.value.fullPath).toBe('/login?redirect=/profile')
+    signIn('resident', '')
+    await router.push('/profile')
+    expect(router.currentRoute.value.path).toBe('/profile')
+  })
+
+  it('shows the not-found page for unknown paths', async () => {
+    await router.push('/no/such/page')
+    expect(router.currentRoute.value.meta.title).toBe('页面不存在')
+  })
+})

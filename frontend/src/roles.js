@@ -1,0 +1,56 @@
+// Roles, their Chinese names and the staff console menu each one gets.
+
+export const ROLE_NAMES = {
+  resident: '群众',
+  grid_worker: '网格员',
+  editor: '宣传编辑',
+  reviewer: '审核员',
+  admin: '联席办管理员',
+  assessor: '考核人员',
+}
+
+/** Roles an admin can give when creating a staff user (residents sign in by SMS). */
+export const STAFF_ROLE_OPTIONS = ['grid_worker', 'editor', 'reviewer', 'assessor', 'admin'].map((code) => ({
+  value: code,
+  text: ROLE_NAMES[code],
+}))
+
+/** roleName gives the Chinese name of a role, or the code itself when unknown. */
+export function roleName(role) {
+  return ROLE_NAMES[role] || role || ''
+}
+
+// `ready` marks the pages that exist; the rest show "即将上线" for now.
+const MENUS = {
+  admin: [
+    { path: '/staff/users', title: '用户管理', icon: 'friends-o', ready: true },
+    { path: '/staff/audit', title: '操作日志', icon: 'records-o', ready: true },
+    { path: '/staff/areas/import', title: '区域导入', icon: 'upgrade', ready: true },
+  ],
+  editor: [
+    { path: '/staff/warnings', title: '预警管理', icon: 'warning-o' },
+    { path: '/staff/questions', title: '题库', icon: 'notes-o' },
+  ],
+  reviewer: [{ path: '/staff/review', title: '审核队列', icon: 'passed' }],
+  grid_worker: [
+    { path: '/staff/grid', title: '我的网格', icon: 'location-o' },
+    { path: '/staff/redeem', title: '兑奖', icon: 'gift-o' },
+  ],
+  assessor: [{ path: '/staff/awareness', title: '知晓率', icon: 'chart-trending-o' }],
+}
+
+/** menuFor lists the console menu of a role; residents and unknown roles get none. */
+export function menuFor(role) {
+  return MENUS[role] ?? []
+}
+
+/** Every console path that is not built yet, with its title, for the router. */
+export const COMING_SOON = Object.values(MENUS)
+  .flat()
+  .filter((item) => !item.ready)
+  .map(({ path, title }) => ({ path, title }))
+
+/** roleMayOpen reports whether a role's menu holds a path. */
+export function roleMayOpen(role, path) {
+  return menuFor(role).some((item) => item.path === path)
+}

@@ -1,0 +1,61 @@
+// Routes and the guards that send people to the right sign-in page.
+import { createRouter, createWebHistory } from 'vue-router'
+import { isResident, isSignedIn, isStaff, session } from './session.js'
+import { COMING_SOON } from './roles.js'
+
+const staffPage = (path, component, title, roles) => ({ path, component, meta: { title, staff: true, roles } })
+
+export const routes = [
+  { path: '/', component: () => import('./pages/resident/HomePage.vue'), meta: { title: '首页' } },
+  { path: '/login', component: () => import('./pages/resident/LoginPage.vue'), meta: { title: '登录' } },
+  {
+    path: '/profile',
+    component: () => import('./pages/resident/ProfilePage.vue'),
+    meta: { title: '完善资料', resident: true },
+  },
+  { path: '/staff/login', component: () => import('./pages/staff/LoginPage.vue'), meta: { title: '工作人员登录' } },
+  {
+    path: '/staff',
+    component: () => import('./pages/staff/ConsoleLayout.vue'),
+    meta: { staff: true },
+    children: [
+      { path: '', component: () => import('./pages/staff/DashboardPage.vue'), meta: { title: '工作台', staff: true } },
+      staffPage('users', () => import('./pages/staff/UsersPage.vue'), '用户管理', ['admin']),
+      staffPage('audit', () => import('./pages/staff/AuditPage.vue'), '操作日志', ['admin']),
+      staffPage('areas/import', () => import('./pages/staff/AreaImportPage.vue'), '区域导入', ['admin']),
+      ...COMING_SOON.map(({ path, title }) =>
+        staffPage(path.replace('/staff/', ''), () => import('./pages/staff/ComingSoonPage.vue'), title),
+      ),
+      { path: ':rest(.*)*', component: () => import('./pages/NotFoundPage.vue'), meta: { title: '页面不存在', staff: true } },
+    ],
+  },
+  { path: '/:rest(.*)*', component: () => import('./pages/NotFoundPage.vue'), meta: { title: '页面不存在' } },
+]
+
+/** guard decides where a navigation may go; exported for the unit tests. */
+export function guard(to) {
+  const signedIn = isSignedIn()
+  if (to.matched.some((r) => r.meta.staff)) {
+    if (!signedIn || !isStaff()) return { path: '/staff/login', query: { redirect: to.fullPath } }
+    const roles = to.meta.roles
+    if (roles && !roles.includes(session.user.role)) return { path: '/staff' }
+  }
+  if (to.meta.resident && (!signedIn || !isResident())) {
+    return { path: '/login', query: { redirect: to.fullPath } }
+  }
+  return true
+}
+
+export function createAppRouter(history = createWebHistory()) {
+  const router = createRouter({
+    history,
+    routes,
+    scrollBehavior: (to, from, saved) => saved || { top: 0 },
+  })
+  router.beforeEach(guard)
+  router.afterEach((to) => {
+    const title = to.meta.title
+    document.title = title ? `${title} - 无诈衢州` : '无诈衢州'
+  })
+  return router
+}
