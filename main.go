@@ -23,6 +23,7 @@ import (
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
 	"wuzha/internal/config"
+	"wuzha/internal/content"
 	"wuzha/internal/phone"
 	"wuzha/internal/ratelimit"
 	"wuzha/internal/sms"
@@ -83,7 +84,8 @@ func run(args []string, stdin io.Reader, stderr io.Writer) error {
 		if err := db.Migrate(ctx); err != nil {
 			return err
 		}
-		if err := seed.Load(ctx, area.NewStore(db), taxonomy.NewStore(db)); err != nil {
+		areas, codes := area.NewStore(db), taxonomy.NewStore(db)
+		if err := seed.Load(ctx, areas, codes, content.NewService(db, areas, codes)); err != nil {
 			return err
 		}
 		log.Info("seeded")
@@ -113,6 +115,7 @@ type services struct {
 	areas   *area.Store
 	codes   *taxonomy.Store
 	auth    *auth.Service
+	content *content.Service
 	audit   *audit.Store
 	limiter ratelimit.Limiter
 	closers []func() error
@@ -148,6 +151,7 @@ func wire(cfg *config.Config, log *slog.Logger) (*services, error) {
 		s.close()
 		return nil, err
 	}
+	s.content = content.NewService(db, s.areas, s.codes)
 	s.auth = auth.NewService(db, s.areas, s.codes, s.limiter, vault, outbox,
 		auth.Config{JWTSecret: cfg.JWTSecret, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL}, log)
 	return s, nil
@@ -166,7 +170,7 @@ func serve(cfg config.Config, log *slog.Logger) error {
 	}
 	defer svc.close()
 	srv := api.New(api.Deps{
-		Log: log, DB: svc.db, Auth: svc.auth, Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
+		Log: log, DB: svc.db, Auth: svc.auth, Content: svc.content, Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
 		Limiter: svc.limiter, Frontend: frontend.Dist(), TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit,
 	})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -181,7 +185,7 @@ func serve(cfg config.Config, log *slog.Logger) error {
 	if err := svc.db.Migrate(ctx); err != nil {
 		return err
 	}
-	if err := seed.Load(ctx, svc.areas, svc.codes); err != nil {
+	if err := seed.Load(ctx, svc.areas, svc.codes, svc.content); err != nil {
 		return err
 	}
 	srv.SetReady(true)
@@ -231,7 +235,7 @@ func userAdd(cfg config.Config, log *slog.Logger, args []string, stdin io.Reader
 	if err := svc.db.Migrate(ctx); err != nil {
 		return err
 	}
-	if err := seed.Load(ctx, svc.areas, svc.codes); err != nil {
+	if err := seed.Load(ctx, svc.areas, svc.codes, svc.content); err != nil {
 		return err
 	}
 	u, err := svc.auth.CreateUser(ctx, nil, auth.NewUser{Username: *username, Password: password, Role: auth.Role(*role), AreaCode: *areaCode})

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"wuzha/internal/auth"
+	"wuzha/internal/content"
 )
 
 // routes is every route of wuzha, top to bottom. api/openapi.yaml describes
@@ -33,6 +34,22 @@ func (s *Server) routes() {
 	v1.Get("/taxonomy", s.guard(public), s.getTaxonomy)
 	v1.Get("/areas", s.guard(public), s.listAreas)
 	v1.Get("/areas/:code", s.guard(public), s.getArea)
+
+	// Warnings: the feed and reading are public; writing goes through review.
+	v1.Get("/feed", s.guard(public), s.getFeed)
+	v1.Get("/warnings", s.guard(staff), s.listWarnings)
+	v1.Post("/warnings", s.guard(roles(auth.Editor)), s.createWarning)
+	v1.Post("/warnings/preview", s.guard(roles(auth.Editor, auth.Reviewer)), s.previewWarning)
+	v1.Get("/warnings/:id", s.guard(public), s.getWarning)
+	v1.Patch("/warnings/:id", s.guard(roles(auth.Editor)), s.updateWarning)
+	v1.Post("/warnings/:id/submit", s.guard(roles(auth.Editor)), s.moveWarning(content.Submit))
+	v1.Post("/warnings/:id/approve", s.guard(roles(auth.Reviewer)), s.moveWarning(content.Approve))
+	v1.Post("/warnings/:id/reject", s.guard(roles(auth.Reviewer)), s.moveWarning(content.Reject))
+	v1.Post("/warnings/:id/archive", s.guard(roles(auth.Editor, auth.Reviewer)), s.moveWarning(content.Archive))
+	v1.Get("/warnings/:id/versions", s.guard(staff), s.warningHistory)
+	v1.Get("/warnings/:id/reach", s.guard(staff), s.warningReach)
+	v1.Post("/warnings/:id/ack", s.guard(roles(auth.Resident)), s.ackWarning)
+	v1.Get("/me/acks", s.guard(roles(auth.Resident)), s.myAcks)
 
 	// Administration.
 	v1.Post("/areas/import", s.guard(roles(auth.Admin)), s.limit("area-import", 20, time.Hour), s.importAreas)

@@ -21,6 +21,7 @@ import (
 	"wuzha/internal/area"
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
+	"wuzha/internal/content"
 	"wuzha/internal/fault"
 	"wuzha/internal/ratelimit"
 	"wuzha/internal/taxonomy"
@@ -36,6 +37,7 @@ type Deps struct {
 	Log            *slog.Logger
 	DB             Pinger
 	Auth           *auth.Service
+	Content        *content.Service
 	Areas          *area.Store
 	Codes          *taxonomy.Store
 	Audit          *audit.Store

@@ -12,6 +12,7 @@ import (
 	"fmt"
 
 	"wuzha/internal/area"
+	"wuzha/internal/content"
 	"wuzha/internal/taxonomy"
 )
 
@@ -20,6 +21,21 @@ var taxonomyJSON []byte
 
 //go:embed areas.json
 var areasJSON []byte
+
+//go:embed content/warnings.json
+var warningsJSON []byte
+
+// RootArea is the code of the seeded hierarchy's root (衢州市).
+const RootArea = "330800"
+
+// Warnings returns the shipped warnings.
+func Warnings() ([]content.SeedWarning, error) {
+	var out []content.SeedWarning
+	if err := json.Unmarshal(warningsJSON, &out); err != nil {
+		return nil, fmt.Errorf("seed: warnings.json: %w", err)
+	}
+	return out, nil
+}
 
 type areasFile struct {
 	City     struct{ Code, Name string } `json:"city"`
@@ -94,7 +110,8 @@ func trimSuffix(town string) string {
 }
 
 // Load writes the seed into a database, keeping whatever is already there.
-func Load(ctx context.Context, areas *area.Store, codes *taxonomy.Store) error {
+// warnings may be nil (the command line's user add needs no content).
+func Load(ctx context.Context, areas *area.Store, codes *taxonomy.Store, warnings *content.Service) error {
 	l, err := Taxonomy()
 	if err != nil {
 		return err
@@ -109,5 +126,12 @@ func Load(ctx context.Context, areas *area.Store, codes *taxonomy.Store) error {
 	if _, err := areas.Import(ctx, rows, true); err != nil {
 		return fmt.Errorf("seed: areas: %w", err)
 	}
-	return nil
+	if warnings == nil {
+		return nil
+	}
+	ws, err := Warnings()
+	if err != nil {
+		return err
+	}
+	return warnings.Seed(ctx, RootArea, ws)
 }

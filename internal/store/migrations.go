@@ -105,4 +105,65 @@ CREATE INDEX idx_audit_at ON audit_log (at);
 CREATE INDEX idx_audit_action ON audit_log (action);
 CREATE INDEX idx_audit_path ON audit_log (area_path);
 `},
+	{2, "warnings", `
+CREATE TABLE warnings (
+  id {{id}},
+  slug VARCHAR(100) NULL,
+  status VARCHAR(16) NOT NULL,
+  owner_area_code VARCHAR(32) NOT NULL,
+  owner_path VARCHAR(255) NOT NULL,
+  author_id BIGINT NULL,
+  head_version_id BIGINT NULL,
+  live_version_id BIGINT NULL,
+  reviewer_id BIGINT NULL,
+  reject_reason VARCHAR(500) NOT NULL DEFAULT '',
+  first_published_at {{ts}} NULL,
+  created_at {{ts}} NOT NULL,
+  updated_at {{ts}} NOT NULL
+){{table}};
+CREATE UNIQUE INDEX idx_warnings_slug ON warnings (slug);
+CREATE INDEX idx_warnings_owner ON warnings (owner_path);
+CREATE INDEX idx_warnings_status ON warnings (status);
+
+CREATE TABLE warning_versions (
+  id {{id}},
+  warning_id BIGINT NOT NULL,
+  version INTEGER NOT NULL,
+  title VARCHAR(200) NOT NULL,
+  summary VARCHAR(1000) NOT NULL,
+  body_markdown {{longtext}} NOT NULL,
+  body_html {{longtext}} NOT NULL,
+  fraud_type VARCHAR(32) NOT NULL,
+  age_bands VARCHAR(255) NOT NULL DEFAULT '',
+  occupations VARCHAR(500) NOT NULL DEFAULT '',
+  area_codes TEXT NOT NULL,
+  publish_at {{ts}} NULL,
+  expire_at {{ts}} NULL,
+  editor_id BIGINT NULL,
+  created_at {{ts}} NOT NULL
+){{table}};
+CREATE UNIQUE INDEX idx_warning_versions ON warning_versions (warning_id, version);
+
+CREATE TABLE warning_views (
+  warning_id BIGINT NOT NULL,
+  viewer VARCHAR(80) NOT NULL,
+  day VARCHAR(10) NOT NULL,
+  grid_path VARCHAR(255) NULL,
+  age_band VARCHAR(32) NULL,
+  occupation VARCHAR(32) NULL,
+  created_at {{ts}} NOT NULL,
+  PRIMARY KEY (warning_id, viewer, day)
+){{table}};
+
+CREATE TABLE warning_acks (
+  warning_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  grid_path VARCHAR(255) NULL,
+  age_band VARCHAR(32) NULL,
+  occupation VARCHAR(32) NULL,
+  created_at {{ts}} NOT NULL,
+  PRIMARY KEY (warning_id, user_id)
+){{table}};
+CREATE INDEX idx_warning_acks_user ON warning_acks (user_id);
+`},
 }

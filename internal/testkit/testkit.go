@@ -30,6 +30,7 @@ import (
 	"wuzha/internal/area"
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
+	"wuzha/internal/content"
 	"wuzha/internal/phone"
 	"wuzha/internal/ratelimit"
 	"wuzha/internal/sms"
@@ -140,7 +141,8 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 	db := o.DB
 	if db == nil {
 		db = OpenDB(t)
-		if err := seed.Load(context.Background(), area.NewStore(db), taxonomy.NewStore(db)); err != nil {
+		a, c := area.NewStore(db), taxonomy.NewStore(db)
+		if err := seed.Load(context.Background(), a, c, content.NewService(db, a, c)); err != nil {
 			t.Fatalf("seed: %v", err)
 		}
 	}
@@ -172,7 +174,8 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 		}
 		proxies = append(proxies, pr)
 	}
-	srv := api.New(api.Deps{Log: log, DB: db, Auth: authSvc, Areas: areas, Codes: codes, Audit: audit.NewStore(db), Limiter: limiter, TrustedProxies: proxies})
+	contentSvc := content.NewService(db, areas, codes)
+	srv := api.New(api.Deps{Log: log, DB: db, Auth: authSvc, Content: contentSvc, Areas: areas, Codes: codes, Audit: audit.NewStore(db), Limiter: limiter, TrustedProxies: proxies})
 	srv.SetReady(!o.NotReady)
 	return &Env{T: t, DB: db, Server: srv, Auth: authSvc, Areas: areas, Vault: vault, Outbox: outboxPath, Logs: logs}
 }

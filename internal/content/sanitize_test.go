@@ -1,0 +1,40 @@
+package content
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRendererKeepsWhatWarningsNeed(t *testing.T) {
+	r := NewRenderer()
+	out, err := r.HTML("# 标题\n\n**拨打 [96110](tel:96110)** 或访问 [反诈中心](https://www.example.gov.cn/app)\n\n- 一\n- 二\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<h3>标题</h3>", "<strong>", `<a href="tel:96110" rel="nofollow noopener noreferrer">96110</a>`, `href="https://www.example.gov.cn/app"`, `target="_blank"`, "<li>一</li>"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("rendered HTML lacks %q:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"<h1>", "<script", "<img"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("rendered HTML has %q", bad)
+		}
+	}
+}
+
+func TestTextStripsMarkup(t *testing.T) {
+	r := NewRenderer()
+	cases := map[string]string{
+		"警惕<script>alert(1)</script>刷单":         "警惕刷单",
+		"  多余   空白\n换行 ":                        "多余 空白 换行",
+		"<b>加粗</b>标题":                           "加粗标题",
+		"&lt;img src=x onerror=alert(1)&gt;假客服": "假客服",
+		"收益率 > 10% 且 < 20% 的都要当心":               "收益率 > 10% 且 < 20% 的都要当心",
+	}
+	for in, want := range cases {
+		if got := r.Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
