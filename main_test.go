@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 type proc struct {
 	cmd  *exec.Cmd
 	base string
-	logs *bytes.Buffer
+	logs *testkit.SyncBuffer
 }
 
 func freePort(t *testing.T) string {
@@ -64,7 +64,7 @@ func startServe(t *testing.T, env []string) *proc {
 	t.Helper()
 	addr := freePort(t)
 	cmd := wuzha(t, append(env, "WUZHA_ADDR="+addr), "", "serve")
-	logs := &bytes.Buffer{}
+	logs := &testkit.SyncBuffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -14,15 +14,23 @@ type listPage[T any] struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
-// pageParams reads ?limit= (default 20, max 100) and ?cursor= (opaque: an id).
+// limitParam reads ?limit= (default 20, max 100).
+func limitParam(c *fiber.Ctx) (int, error) {
+	v := c.Query("limit")
+	if v == "" {
+		return 20, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, errBadParam
+	}
+	return min(n, 100), nil
+}
+
+// pageParams reads ?limit= and ?cursor= (opaque: an id).
 func pageParams(c *fiber.Ctx) (limit int, after int64, err error) {
-	limit = 20
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return 0, 0, errBadParam
-		}
-		limit = min(n, 100)
+	if limit, err = limitParam(c); err != nil {
+		return 0, 0, err
 	}
 	if v := c.Query("cursor"); v != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(v)

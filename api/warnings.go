@@ -215,8 +215,8 @@ func (s *Server) myAcks(c *fiber.Ctx) error {
 // getFeed serves the residents' feed. A signed-in resident's profile fills
 // what the query does not give; what is still not given does not filter.
 func (s *Server) getFeed(c *fiber.Ctx) error {
-	limit, _, err := pageParams(c)
-	if err != nil && c.Query("limit") != "" {
+	limit, err := limitParam(c)
+	if err != nil {
 		return err
 	}
 	offset := 0

@@ -359,6 +359,35 @@ func TestFeedTargeting(t *testing.T) {
 			t.Errorf("柯城 warning %d reached 江山", id)
 		}
 	}
+	// Paging: small pages, followed by cursor, give the same set as one big page.
+	paged := map[int64]bool{}
+	cursor := ""
+	for page := 0; page < 100; page++ {
+		q := "/api/v1/feed?limit=7"
+		if cursor != "" {
+			q += "&cursor=" + cursor
+		}
+		var p struct {
+			Items      []struct{ ID int64 }
+			NextCursor *string `json:"next_cursor"`
+		}
+		e.Call("GET", q, retiree, nil).JSON(t, &p)
+		for _, it := range p.Items {
+			if paged[it.ID] {
+				t.Fatalf("warning %d on two pages", it.ID)
+			}
+			paged[it.ID] = true
+		}
+		if p.NextCursor == nil {
+			break
+		}
+		cursor = *p.NextCursor
+	}
+	if len(paged) != len(got) {
+		t.Fatalf("paging by 7 gave %d warnings, one page gave %d", len(paged), len(got))
+	}
+	testkit.Want(t, e.Call("GET", "/api/v1/feed?cursor=garbage", "", nil), 400)
+
 	// Archived warnings leave the feed at once.
 	testkit.Want(t, e.Call("POST", fmt.Sprintf("/api/v1/warnings/%d/archive", general), n.editor, nil), 200)
 	if _, ok := feedIDs(t, e, "", retiree)[general]; ok {

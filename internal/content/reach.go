@@ -182,7 +182,7 @@ func (s *Service) Reach(ctx context.Context, c auth.Caller, id int64) (Reach, er
 	if err != nil {
 		return Reach{}, err
 	}
-	r := Reach{WarningID: w.ID, Viewers: viewers}
+	r := Reach{WarningID: w.ID, Viewers: viewers, ByArea: []Count{}}
 	areaIdx := map[string]int{}
 	for _, ch := range children {
 		areaIdx[ch.Path] = len(r.ByArea)
