@@ -25,6 +25,7 @@ import (
 	"wuzha/internal/config"
 	"wuzha/internal/content"
 	"wuzha/internal/phone"
+	"wuzha/internal/quiz"
 	"wuzha/internal/ratelimit"
 	"wuzha/internal/sms"
 	"wuzha/internal/store"
@@ -85,7 +86,8 @@ func run(args []string, stdin io.Reader, stderr io.Writer) error {
 			return err
 		}
 		areas, codes := area.NewStore(db), taxonomy.NewStore(db)
-		if err := seed.Load(ctx, areas, codes, content.NewService(db, areas, codes)); err != nil {
+		t := seed.Targets{Areas: areas, Codes: codes, Warnings: content.NewService(db, areas, codes), Quizzes: quiz.NewService(db, areas, codes)}
+		if err := seed.Load(ctx, t); err != nil {
 			return err
 		}
 		log.Info("seeded")
@@ -116,6 +118,7 @@ type services struct {
 	codes   *taxonomy.Store
 	auth    *auth.Service
 	content *content.Service
+	quiz    *quiz.Service
 	audit   *audit.Store
 	limiter ratelimit.Limiter
 	closers []func() error
@@ -152,9 +155,14 @@ func wire(cfg *config.Config, log *slog.Logger) (*services, error) {
 		return nil, err
 	}
 	s.content = content.NewService(db, s.areas, s.codes)
+	s.quiz = quiz.NewService(db, s.areas, s.codes)
 	s.auth = auth.NewService(db, s.areas, s.codes, s.limiter, vault, outbox,
 		auth.Config{JWTSecret: cfg.JWTSecret, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL}, log)
 	return s, nil
+}
+
+func (s *services) seedTargets() seed.Targets {
+	return seed.Targets{Areas: s.areas, Codes: s.codes, Warnings: s.content, Quizzes: s.quiz}
 }
 
 func (s *services) close() {
@@ -170,7 +178,7 @@ func serve(cfg config.Config, log *slog.Logger) error {
 	}
 	defer svc.close()
 	srv := api.New(api.Deps{
-		Log: log, DB: svc.db, Auth: svc.auth, Content: svc.content, Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
+		Log: log, DB: svc.db, Auth: svc.auth, Content: svc.content, Quiz: svc.quiz, Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
 		Limiter: svc.limiter, Frontend: frontend.Dist(), TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit,
 	})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -185,7 +193,7 @@ func serve(cfg config.Config, log *slog.Logger) error {
 	if err := svc.db.Migrate(ctx); err != nil {
 		return err
 	}
-	if err := seed.Load(ctx, svc.areas, svc.codes, svc.content); err != nil {
+	if err := seed.Load(ctx, svc.seedTargets()); err != nil {
 		return err
 	}
 	srv.SetReady(true)
@@ -235,7 +243,7 @@ func userAdd(cfg config.Config, log *slog.Logger, args []string, stdin io.Reader
 	if err := svc.db.Migrate(ctx); err != nil {
 		return err
 	}
-	if err := seed.Load(ctx, svc.areas, svc.codes, svc.content); err != nil {
+	if err := seed.Load(ctx, svc.seedTargets()); err != nil {
 		return err
 	}
 	u, err := svc.auth.CreateUser(ctx, nil, auth.NewUser{Username: *username, Password: password, Role: auth.Role(*role), AreaCode: *areaCode})

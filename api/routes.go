@@ -51,6 +51,33 @@ func (s *Server) routes() {
 	v1.Post("/warnings/:id/ack", s.guard(roles(auth.Resident)), s.ackWarning)
 	v1.Get("/me/acks", s.guard(roles(auth.Resident)), s.myAcks)
 
+	// Question bank and quizzes.
+	editors := roles(auth.Editor, auth.Reviewer)
+	v1.Get("/questions", s.guard(roles(auth.Editor, auth.Reviewer, auth.Admin)), s.listQuestions)
+	v1.Post("/questions", s.guard(editors), s.createQuestion)
+	v1.Get("/questions/export", s.guard(roles(auth.Editor, auth.Reviewer, auth.Admin)), s.exportQuestions)
+	v1.Post("/questions/import", s.guard(editors), s.limit("question-import", 30, time.Hour), s.importQuestions)
+	v1.Get("/questions/:id", s.guard(staff), s.getQuestion)
+	v1.Patch("/questions/:id", s.guard(editors), s.updateQuestion)
+	v1.Get("/quizzes", s.guard(staff), s.listQuizzes)
+	v1.Post("/quizzes", s.guard(roles(auth.Editor)), s.createQuiz)
+	v1.Get("/quizzes/active", s.guard(signedIn), s.activeQuizzes)
+	v1.Get("/quizzes/:id", s.guard(staff), s.getQuiz)
+	v1.Patch("/quizzes/:id", s.guard(roles(auth.Editor)), s.updateQuiz)
+	v1.Post("/quizzes/:id/publish", s.guard(roles(auth.Editor)), s.publishQuiz)
+	v1.Get("/quizzes/:id/stats", s.guard(staff), s.quizStats)
+	v1.Get("/quizzes/:id/prizes", s.guard(staff), s.listPrizePools)
+	v1.Post("/quizzes/:id/prizes", s.guard(roles(auth.Editor)), s.addPrizePool)
+
+	// Attempts and prizes.
+	v1.Post("/quizzes/:id/attempts", s.guard(signedIn), s.startAttempt)
+	v1.Get("/attempts/:id", s.guard(signedIn), s.getAttempt)
+	v1.Put("/attempts/:id/answers", s.guard(signedIn), s.saveAnswers)
+	v1.Post("/attempts/:id/submit", s.guard(signedIn), s.submitAttempt)
+	v1.Get("/me/prizes", s.guard(signedIn), s.myPrizes)
+	v1.Post("/prizes/lookup", s.guard(roles(auth.GridWorker, auth.Editor, auth.Reviewer, auth.Admin)), s.limit("prize-code", 60, time.Minute), s.lookupPrize)
+	v1.Post("/prizes/redeem", s.guard(roles(auth.GridWorker, auth.Editor, auth.Reviewer, auth.Admin)), s.limit("prize-code", 60, time.Minute), s.redeemPrize)
+
 	// Administration.
 	v1.Post("/areas/import", s.guard(roles(auth.Admin)), s.limit("area-import", 20, time.Hour), s.importAreas)
 	v1.Get("/users", s.guard(roles(auth.Admin)), s.listUsers)

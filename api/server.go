@@ -23,6 +23,7 @@ import (
 	"wuzha/internal/auth"
 	"wuzha/internal/content"
 	"wuzha/internal/fault"
+	"wuzha/internal/quiz"
 	"wuzha/internal/ratelimit"
 	"wuzha/internal/taxonomy"
 )
@@ -38,6 +39,7 @@ type Deps struct {
 	DB             Pinger
 	Auth           *auth.Service
 	Content        *content.Service
+	Quiz           *quiz.Service
 	Areas          *area.Store
 	Codes          *taxonomy.Store
 	Audit          *audit.Store

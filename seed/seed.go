@@ -13,6 +13,7 @@ import (
 
 	"wuzha/internal/area"
 	"wuzha/internal/content"
+	"wuzha/internal/quiz"
 	"wuzha/internal/taxonomy"
 )
 
@@ -109,9 +110,30 @@ func trimSuffix(town string) string {
 	return town
 }
 
+// Targets are the stores the seed is written into. Warnings and Quizzes may
+// be nil (the command line's user add needs only areas and code lists).
+type Targets struct {
+	Areas    *area.Store
+	Codes    *taxonomy.Store
+	Warnings *content.Service
+	Quizzes  *quiz.Service
+}
+
+//go:embed content/questions.json
+var questionsJSON []byte
+
+// Questions returns the shipped question bank.
+func Questions() ([]quiz.SeedQuestion, error) {
+	var out []quiz.SeedQuestion
+	if err := json.Unmarshal(questionsJSON, &out); err != nil {
+		return nil, fmt.Errorf("seed: questions.json: %w", err)
+	}
+	return out, nil
+}
+
 // Load writes the seed into a database, keeping whatever is already there.
-// warnings may be nil (the command line's user add needs no content).
-func Load(ctx context.Context, areas *area.Store, codes *taxonomy.Store, warnings *content.Service) error {
+func Load(ctx context.Context, t Targets) error {
+	areas, codes, warnings := t.Areas, t.Codes, t.Warnings
 	l, err := Taxonomy()
 	if err != nil {
 		return err
@@ -133,5 +155,22 @@ func Load(ctx context.Context, areas *area.Store, codes *taxonomy.Store, warning
 	if err != nil {
 		return err
 	}
-	return warnings.Seed(ctx, RootArea, ws)
+	if err := warnings.Seed(ctx, RootArea, ws); err != nil {
+		return err
+	}
+	if t.Quizzes == nil {
+		return nil
+	}
+	qs, err := Questions()
+	if err != nil {
+		return err
+	}
+	ids, err := warnings.IDsBySlug(ctx)
+	if err != nil {
+		return err
+	}
+	if err := t.Quizzes.Seed(ctx, RootArea, qs, ids); err != nil {
+		return err
+	}
+	return t.Quizzes.SeedDemoQuiz(ctx, RootArea)
 }

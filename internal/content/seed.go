@@ -86,3 +86,16 @@ func (s *Service) Seed(ctx context.Context, rootCode string, items []SeedWarning
 	s.live.invalidate()
 	return nil
 }
+
+// IDsBySlug maps the slugs of shipped warnings to their ids.
+func (s *Service) IDsBySlug(ctx context.Context) (map[string]int64, error) {
+	var rows []Warning
+	if err := s.db.WithContext(ctx).Select("id", "slug").Where("slug IS NOT NULL").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[*r.Slug] = r.ID
+	}
+	return out, nil
+}

@@ -166,4 +166,118 @@ CREATE TABLE warning_acks (
 ){{table}};
 CREATE INDEX idx_warning_acks_user ON warning_acks (user_id);
 `},
+	{3, "quizzes", `
+CREATE TABLE questions (
+  id {{id}},
+  slug VARCHAR(100) NULL,
+  owner_area_code VARCHAR(32) NOT NULL,
+  owner_path VARCHAR(255) NOT NULL,
+  kind VARCHAR(16) NOT NULL,
+  stem VARCHAR(1000) NOT NULL,
+  options TEXT NOT NULL,
+  answer VARCHAR(32) NOT NULL,
+  explanation VARCHAR(2000) NOT NULL,
+  fraud_type VARCHAR(32) NOT NULL,
+  difficulty INTEGER NOT NULL,
+  age_bands VARCHAR(255) NOT NULL DEFAULT '',
+  occupations VARCHAR(500) NOT NULL DEFAULT '',
+  warning_ids VARCHAR(255) NOT NULL DEFAULT '',
+  active BOOLEAN NOT NULL DEFAULT TRUE,
+  author_id BIGINT NULL,
+  created_at {{ts}} NOT NULL,
+  updated_at {{ts}} NOT NULL
+){{table}};
+CREATE UNIQUE INDEX idx_questions_slug ON questions (slug);
+CREATE INDEX idx_questions_owner ON questions (owner_path);
+
+CREATE TABLE quizzes (
+  id {{id}},
+  title VARCHAR(200) NOT NULL,
+  description VARCHAR(2000) NOT NULL DEFAULT '',
+  area_code VARCHAR(32) NOT NULL,
+  area_path VARCHAR(255) NOT NULL,
+  audience VARCHAR(16) NOT NULL,
+  status VARCHAR(16) NOT NULL,
+  starts_at {{ts}} NOT NULL,
+  ends_at {{ts}} NOT NULL,
+  question_count INTEGER NOT NULL,
+  pass_score INTEGER NOT NULL,
+  time_limit_s INTEGER NOT NULL,
+  max_attempts INTEGER NOT NULL,
+  fraud_types VARCHAR(500) NOT NULL DEFAULT '',
+  core_question_ids VARCHAR(500) NOT NULL DEFAULT '',
+  min_seconds_per_question INTEGER NOT NULL DEFAULT 0,
+  counts_for_awareness BOOLEAN NOT NULL DEFAULT TRUE,
+  author_id BIGINT NULL,
+  created_at {{ts}} NOT NULL,
+  updated_at {{ts}} NOT NULL
+){{table}};
+CREATE INDEX idx_quizzes_area ON quizzes (area_path);
+
+CREATE TABLE attempts (
+  id {{id}},
+  quiz_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  attempt_no INTEGER NOT NULL,
+  session_id BIGINT NULL,
+  grid_code VARCHAR(32) NULL,
+  grid_path VARCHAR(255) NULL,
+  age_band VARCHAR(32) NULL,
+  occupation VARCHAR(32) NULL,
+  status VARCHAR(16) NOT NULL,
+  served {{longtext}} NOT NULL,
+  saved_answers TEXT NULL,
+  started_at {{ts}} NOT NULL,
+  deadline {{ts}} NOT NULL,
+  submitted_at {{ts}} NULL,
+  score_tenths INTEGER NULL,
+  passed BOOLEAN NULL,
+  invalid BOOLEAN NOT NULL DEFAULT FALSE,
+  invalid_reason VARCHAR(200) NOT NULL DEFAULT '',
+  idempotency_key VARCHAR(100) NULL,
+  result {{longtext}} NULL
+){{table}};
+CREATE UNIQUE INDEX idx_attempts_no ON attempts (quiz_id, user_id, attempt_no);
+CREATE INDEX idx_attempts_user ON attempts (user_id);
+CREATE INDEX idx_attempts_submitted ON attempts (submitted_at);
+CREATE INDEX idx_attempts_session ON attempts (session_id);
+
+CREATE TABLE attempt_answers (
+  attempt_id BIGINT NOT NULL,
+  question_id BIGINT NOT NULL,
+  answer_keys VARCHAR(32) NOT NULL,
+  correct BOOLEAN NOT NULL,
+  fraud_type VARCHAR(32) NOT NULL,
+  PRIMARY KEY (attempt_id, question_id)
+){{table}};
+CREATE INDEX idx_attempt_answers_question ON attempt_answers (question_id);
+
+CREATE TABLE prize_pools (
+  id {{id}},
+  quiz_id BIGINT NOT NULL,
+  name VARCHAR(100) NOT NULL,
+  stock INTEGER NOT NULL,
+  remaining INTEGER NOT NULL,
+  min_score INTEGER NOT NULL,
+  probability DOUBLE PRECISION NOT NULL,
+  created_at {{ts}} NOT NULL
+){{table}};
+CREATE INDEX idx_prize_pools_quiz ON prize_pools (quiz_id);
+
+CREATE TABLE awards (
+  id {{id}},
+  pool_id BIGINT NOT NULL,
+  quiz_id BIGINT NOT NULL,
+  attempt_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  grid_path VARCHAR(255) NULL,
+  code VARCHAR(32) NOT NULL,
+  redeemed_at {{ts}} NULL,
+  redeemed_by BIGINT NULL,
+  created_at {{ts}} NOT NULL
+){{table}};
+CREATE UNIQUE INDEX idx_awards_attempt ON awards (attempt_id);
+CREATE UNIQUE INDEX idx_awards_quiz_user ON awards (quiz_id, user_id);
+CREATE UNIQUE INDEX idx_awards_code ON awards (code);
+`},
 }

@@ -32,6 +32,7 @@ import (
 	"wuzha/internal/auth"
 	"wuzha/internal/content"
 	"wuzha/internal/phone"
+	"wuzha/internal/quiz"
 	"wuzha/internal/ratelimit"
 	"wuzha/internal/sms"
 	"wuzha/internal/store"
@@ -142,7 +143,7 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 	if db == nil {
 		db = OpenDB(t)
 		a, c := area.NewStore(db), taxonomy.NewStore(db)
-		if err := seed.Load(context.Background(), a, c, content.NewService(db, a, c)); err != nil {
+		if err := seed.Load(context.Background(), seed.Targets{Areas: a, Codes: c, Warnings: content.NewService(db, a, c), Quizzes: quiz.NewService(db, a, c)}); err != nil {
 			t.Fatalf("seed: %v", err)
 		}
 	}
@@ -175,7 +176,8 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 		proxies = append(proxies, pr)
 	}
 	contentSvc := content.NewService(db, areas, codes)
-	srv := api.New(api.Deps{Log: log, DB: db, Auth: authSvc, Content: contentSvc, Areas: areas, Codes: codes, Audit: audit.NewStore(db), Limiter: limiter, TrustedProxies: proxies})
+	quizSvc := quiz.NewService(db, areas, codes)
+	srv := api.New(api.Deps{Log: log, DB: db, Auth: authSvc, Content: contentSvc, Quiz: quizSvc, Areas: areas, Codes: codes, Audit: audit.NewStore(db), Limiter: limiter, TrustedProxies: proxies})
 	srv.SetReady(!o.NotReady)
 	return &Env{T: t, DB: db, Server: srv, Auth: authSvc, Areas: areas, Vault: vault, Outbox: outboxPath, Logs: logs}
 }

@@ -1,0 +1,111 @@
+package api
+
+import (
+	"io"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"wuzha/internal/quiz"
+)
+
+func idParam(c *fiber.Ctx, notFound error) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, notFound
+	}
+	return id, nil
+}
+
+func (s *Server) listQuestions(c *fiber.Ctx) error {
+	limit, after, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	items, err := s.Quiz.ListQuestions(c.UserContext(), caller(c), quiz.QuestionFilter{
+		FraudType: c.Query("fraud_type"), Kind: quiz.Kind(c.Query("kind")), AfterID: after, Limit: limit,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(newPage(items, limit, func(q quiz.QuestionView) int64 { return q.ID }))
+}
+
+func (s *Server) getQuestion(c *fiber.Ctx) error {
+	id, err := idParam(c, quiz.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	q, err := s.Quiz.GetQuestion(c.UserContext(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(q)
+}
+
+func (s *Server) createQuestion(c *fiber.Ctx) error {
+	var in quiz.QuestionInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	q, err := s.Quiz.CreateQuestion(c.UserContext(), caller(c), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(q)
+}
+
+func (s *Server) updateQuestion(c *fiber.Ctx) error {
+	id, err := idParam(c, quiz.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	var in quiz.QuestionInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	q, err := s.Quiz.UpdateQuestion(c.UserContext(), caller(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(q)
+}
+
+func (s *Server) importQuestions(c *fiber.Ctx) error {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return errNoFile
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return errNoFile
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, int64(s.MaxUploadBytes)+1))
+	if err != nil {
+		return errNoFile
+	}
+	n, err := s.Quiz.ImportQuestions(c.UserContext(), caller(c), fh.Filename, data)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"imported": n})
+}
+
+func (s *Server) exportQuestions(c *fiber.Ctx) error {
+	format := c.Query("format", "csv")
+	if format != "csv" && format != "xlsx" {
+		return errBadParam
+	}
+	data, err := s.Quiz.ExportQuestions(c.UserContext(), caller(c), format)
+	if err != nil {
+		return err
+	}
+	if format == "xlsx" {
+		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	} else {
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	}
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="questions.`+format+`"`)
+	return c.Send(data)
+}

@@ -1,0 +1,253 @@
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"wuzha/internal/quiz"
+)
+
+func (s *Server) listQuizzes(c *fiber.Ctx) error {
+	limit, before, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	items, err := s.Quiz.ListQuizzes(c.UserContext(), caller(c), quiz.Audience(c.Query("audience")), before, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(newPage(items, limit, func(q quiz.QuizView) int64 { return q.ID }))
+}
+
+func (s *Server) createQuiz(c *fiber.Ctx) error {
+	var in quiz.QuizInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	q, err := s.Quiz.CreateQuiz(c.UserContext(), caller(c), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(q)
+}
+
+func (s *Server) getQuiz(c *fiber.Ctx) error {
+	id, err := idParam(c, quiz.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	q, err := s.Quiz.GetQuiz(c.UserContext(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(q)
+}
+
+func (s *Server) updateQuiz(c *fiber.Ctx) error {
+	id, err := idParam(c, quiz.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	var in quiz.QuizInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	q, err := s.Quiz.UpdateQuiz(c.UserContext(), caller(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(q)
+}
+
+func (s *Server) publishQuiz(c *fiber.Ctx) error {
+	id, err := idParam(c, quiz.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	q, err := s.Quiz.PublishQuiz(c.UserContext(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(q)
+}
+
+func (s *Server) quizStats(c *fiber.Ctx) error {
+	id, err := idParam(c, quiz.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	st, err := s.Quiz.QuizStats(c.UserContext(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+func (s *Server) addPrizePool(c *fiber.Ctx) error {
+	id, err := idParam(c, quiz.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	var in quiz.PoolInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	p, err := s.Quiz.AddPool(c.UserContext(), caller(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(p)
+}
+
+func (s *Server) listPrizePools(c *fiber.Ctx) error {
+	id, err := idParam(c, quiz.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	pools, err := s.Quiz.Pools(c.UserContext(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": pools})
+}
+
+// respondent is where the caller's attempts are attributed: a resident's
+// profile grid (with its path as it is now), or a staff member's scope.
+func (s *Server) respondent(c *fiber.Ctx) (quiz.Respondent, error) {
+	cl := caller(c)
+	if cl.Role.IsStaff() {
+		return quiz.Respondent{GridCode: cl.AreaCode, GridPath: cl.AreaPath}, nil
+	}
+	p, err := s.Auth.ProfileOf(c.UserContext(), cl.UserID)
+	if err != nil || p == nil {
+		return quiz.Respondent{}, err
+	}
+	g, err := s.Areas.Get(c.UserContext(), p.GridCode)
+	if err != nil {
+		return quiz.Respondent{}, err
+	}
+	return quiz.Respondent{GridCode: g.Code, GridPath: g.Path, AgeBand: p.AgeBand, Occupation: p.Occupation}, nil
+}
+
+func (s *Server) activeQuizzes(c *fiber.Ctx) error {
+	r, err := s.respondent(c)
+	if err != nil {
+		return err
+	}
+	items, err := s.Quiz.ActiveQuizzes(c.UserContext(), caller(c), r.GridPath)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+type startRequest struct {
+	SessionCode string `json:"session_code"`
+}
+
+func (s *Server) startAttempt(c *fiber.Ctx) error {
+	id, err := idParam(c, quiz.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	var req startRequest
+	if len(c.Body()) > 0 {
+		if err := decode(c, &req); err != nil {
+			return err
+		}
+	}
+	r, err := s.respondent(c)
+	if err != nil {
+		return err
+	}
+	if req.SessionCode != "" {
+		return errSessionNotFound
+	}
+	started, status, err := s.Quiz.Start(c.UserContext(), caller(c), id, r)
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(started)
+}
+
+type answersRequest struct {
+	Answers []quiz.Answer `json:"answers"`
+}
+
+func (s *Server) saveAnswers(c *fiber.Ctx) error {
+	id, err := idParam(c, quiz.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	var req answersRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if err := s.Quiz.SaveAnswers(c.UserContext(), caller(c), id, req.Answers); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) submitAttempt(c *fiber.Ctx) error {
+	id, err := idParam(c, quiz.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	var req answersRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	res, err := s.Quiz.Submit(c.UserContext(), caller(c), id, c.Get("Idempotency-Key"), req.Answers)
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}
+
+func (s *Server) getAttempt(c *fiber.Ctx) error {
+	id, err := idParam(c, quiz.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	v, err := s.Quiz.GetAttempt(c.UserContext(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (s *Server) myPrizes(c *fiber.Ctx) error {
+	items, err := s.Quiz.MyPrizes(c.UserContext(), caller(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+type codeRequest struct {
+	Code string `json:"code"`
+}
+
+func (s *Server) lookupPrize(c *fiber.Ctx) error {
+	var req codeRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	p, err := s.Quiz.LookupPrize(c.UserContext(), caller(c), req.Code)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+func (s *Server) redeemPrize(c *fiber.Ctx) error {
+	var req codeRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	p, err := s.Quiz.Redeem(c.UserContext(), caller(c), req.Code)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}

@@ -1,0 +1,204 @@
+package quiz
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"wuzha/internal/audit"
+	"wuzha/internal/auth"
+	"wuzha/internal/fault"
+)
+
+// codeAlphabet is Crockford's base32: no I, L, O or U to misread.
+const codeAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// newCode is a 12-character redemption code: 60 random bits.
+func newCode() string {
+	var b [8]byte
+	if _, err := crand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	n := binary.BigEndian.Uint64(b[:])
+	out := make([]byte, 12)
+	for i := range out {
+		out[i] = codeAlphabet[n&31]
+		n >>= 5
+	}
+	return string(out)
+}
+
+// NormalizeCode accepts a code typed with spaces, dashes or lower case.
+func NormalizeCode(s string) string {
+	s = strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(s)))
+	return strings.NewReplacer("O", "0", "I", "1", "L", "1").Replace(s)
+}
+
+// chance draws true with probability p from crypto randomness.
+func chance(p float64) bool {
+	if p >= 1 {
+		return true
+	}
+	var b [8]byte
+	if _, err := crand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return float64(binary.BigEndian.Uint64(b[:])>>11)/float64(1<<53) < p
+}
+
+// drawPrize runs inside the submit transaction. For the best pool the score
+// qualifies for, it draws; a win takes one unit of stock with one
+// conditional UPDATE (never below zero, no row lock held beyond it) and
+// writes the award. The award's unique indexes (one per attempt, one per
+// resident per quiz) are the last word: if the resident already won in this
+// quiz, the stock taken is given back by rolling back to the savepoint.
+func (s *Service) drawPrize(tx *gorm.DB, a Attempt, scoreTenths int, now time.Time) (*PrizeWon, error) {
+	var pools []PrizePool
+	if err := tx.Where("quiz_id = ? AND remaining > 0 AND min_score * 10 <= ?", a.QuizID, scoreTenths).Order("min_score DESC, id").Find(&pools).Error; err != nil {
+		return nil, err
+	}
+	for _, p := range pools {
+		if !chance(p.Probability) {
+			continue
+		}
+		if err := tx.SavePoint("prize").Error; err != nil {
+			return nil, err
+		}
+		res := tx.Model(&PrizePool{}).Where("id = ? AND remaining > 0", p.ID).Update("remaining", gorm.Expr("remaining - 1"))
+		if res.Error != nil {
+			return nil, res.Error
+		}
+		if res.RowsAffected != 1 {
+			continue // ran out meanwhile; try the next pool
+		}
+		award := Award{PoolID: p.ID, QuizID: a.QuizID, AttemptID: a.ID, UserID: a.UserID, GridPath: a.GridPath, Code: newCode(), CreatedAt: now}
+		if err := tx.Create(&award).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				if rerr := tx.RollbackTo("prize").Error; rerr != nil {
+					return nil, rerr
+				}
+				return nil, nil // already won in this quiz
+			}
+			return nil, err
+		}
+		return &PrizeWon{Name: p.Name, Code: award.Code}, nil
+	}
+	return nil, nil
+}
+
+// PrizeView is an award as residents and redeeming staff see it.
+type PrizeView struct {
+	Code       string     `json:"code,omitempty"`
+	Name       string     `json:"name"`
+	QuizID     int64      `json:"quiz_id"`
+	QuizTitle  string     `json:"quiz_title"`
+	AttemptID  int64      `json:"attempt_id"`
+	WonAt      time.Time  `json:"won_at"`
+	Redeemed   bool       `json:"redeemed"`
+	RedeemedAt *time.Time `json:"redeemed_at"`
+}
+
+type awardRow struct {
+	Award
+	Name      string
+	QuizTitle string
+}
+
+func (r awardRow) view(withCode bool) PrizeView {
+	v := PrizeView{Name: r.Name, QuizID: r.QuizID, QuizTitle: r.QuizTitle, AttemptID: r.AttemptID, WonAt: r.CreatedAt, Redeemed: r.RedeemedAt != nil, RedeemedAt: r.RedeemedAt}
+	if withCode {
+		v.Code = r.Code
+	}
+	return v
+}
+
+func (s *Service) awards(ctx context.Context) *gorm.DB {
+	return s.db.WithContext(ctx).Table("awards").
+		Select("awards.*, prize_pools.name AS name, quizzes.title AS quiz_title").
+		Joins("JOIN prize_pools ON prize_pools.id = awards.pool_id").
+		Joins("JOIN quizzes ON quizzes.id = awards.quiz_id")
+}
+
+// MyPrizes lists the caller's prizes with their codes, newest first.
+func (s *Service) MyPrizes(ctx context.Context, c auth.Caller) ([]PrizeView, error) {
+	var rows []awardRow
+	if err := s.awards(ctx).Where("awards.user_id = ?", c.UserID).Order("awards.id DESC").Limit(200).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]PrizeView, len(rows))
+	for i, r := range rows {
+		out[i] = r.view(true)
+	}
+	return out, nil
+}
+
+// redeemers may look up and redeem prize codes.
+var redeemers = []auth.Role{auth.GridWorker, auth.Editor, auth.Reviewer, auth.Admin}
+
+// LookupPrize shows staff what a code is and whether it can be redeemed. A
+// code won outside the caller's scope is forbidden.
+func (s *Service) LookupPrize(ctx context.Context, c auth.Caller, code string) (PrizeView, error) {
+	r, err := s.findAward(ctx, c, code)
+	if err != nil {
+		return PrizeView{}, err
+	}
+	return r.view(true), nil
+}
+
+func (s *Service) findAward(ctx context.Context, c auth.Caller, code string) (awardRow, error) {
+	if !c.Is(redeemers...) {
+		return awardRow{}, fault.ErrRole
+	}
+	code = NormalizeCode(code)
+	var r awardRow
+	if len(code) != 12 {
+		return r, ErrCodeNotFound
+	}
+	res := s.awards(ctx).Where("awards.code = ?", code).Limit(1).Scan(&r)
+	if res.Error != nil {
+		return r, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return r, ErrCodeNotFound
+	}
+	if r.GridPath == nil || !c.InScope(*r.GridPath) {
+		return r, fault.ErrOutOfScope
+	}
+	return r, nil
+}
+
+// Redeem marks a prize as handed over, once, and audits it.
+func (s *Service) Redeem(ctx context.Context, c auth.Caller, code string) (PrizeView, error) {
+	r, err := s.findAward(ctx, c, code)
+	if err != nil {
+		return PrizeView{}, err
+	}
+	now := time.Now().UTC()
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&Award{}).Where("id = ? AND redeemed_at IS NULL", r.ID).Updates(map[string]any{"redeemed_at": now, "redeemed_by": c.UserID})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrAlreadyRedeemed
+		}
+		return audit.Record(tx, c.Actor(), "prize.redeem", &audit.Place{Code: lastCode(*r.GridPath), Path: *r.GridPath}, fmt.Sprintf("award:%d", r.ID), map[string]any{"prize": r.Name, "quiz_id": r.QuizID})
+	})
+	if err != nil {
+		return PrizeView{}, err
+	}
+	r.RedeemedAt = &now
+	return r.view(true), nil
+}
+
+// lastCode is the area code at the end of a materialized path.
+func lastCode(path string) string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	return parts[len(parts)-1]
+}
