@@ -2,12 +2,12 @@ package content
 
 import (
 	"bytes"
-	"html"
 	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+	"golang.org/x/net/html"
 )
 
 // Renderer turns a warning's Markdown into the HTML residents are shown, and
@@ -18,7 +18,6 @@ import (
 type Renderer struct {
 	md     goldmark.Markdown
 	policy *bluemonday.Policy
-	strict *bluemonday.Policy
 }
 
 // NewRenderer builds the Markdown renderer and the sanitizing policies.
@@ -36,7 +35,6 @@ func NewRenderer() *Renderer {
 	return &Renderer{
 		md:     goldmark.New(goldmark.WithExtensions(extension.Strikethrough, extension.Table, extension.Linkify)),
 		policy: p,
-		strict: bluemonday.StrictPolicy(),
 	}
 }
 
@@ -54,13 +52,39 @@ func (r *Renderer) HTML(markdown string) (string, error) {
 	return out, nil
 }
 
-// Text strips every tag from a plain-text field (a title, a summary, a
-// reason) and collapses the result to one trimmed line of text. The frontend
-// escapes text when it shows it; this makes stored text safe for any other
-// consumer (exports, other systems) too.
+// rawTextElements hold raw text in which "<" does not start a tag; their
+// content is dropped with them rather than kept as if it were text.
+var rawTextElements = map[string]bool{"script": true, "style": true, "noscript": true, "iframe": true, "noembed": true,
+	"noframes": true, "plaintext": true, "textarea": true, "title": true, "xmp": true}
+
+// Text makes a plain-text field (a title, a summary, a reason) plain: tags,
+// comments and the contents of raw-text elements (script, style, noscript …) are dropped, and
+// the text between them is kept exactly as typed — entities are not decoded,
+// so "&lt;script&gt;" stays those characters and never turns into markup.
+// What remains has no "<" that starts a tag, so it is inert in any HTML
+// consumer too; whitespace is collapsed to single spaces.
 func (r *Renderer) Text(s string) string {
-	clean := html.UnescapeString(r.strict.Sanitize(s))
-	// A second pass catches tags that were entity-encoded in the input.
-	clean = html.UnescapeString(r.strict.Sanitize(clean))
-	return strings.Join(strings.Fields(clean), " ")
+	z := html.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	skip := 0 // inside an element whose content the tokenizer reads as raw text
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return strings.Join(strings.Fields(b.String()), " ")
+		case html.TextToken:
+			if skip == 0 {
+				b.Write(z.Raw())
+			}
+		case html.StartTagToken, html.EndTagToken:
+			name, _ := z.TagName()
+			if rawTextElements[string(name)] {
+				if tt == html.StartTagToken {
+					skip++
+				} else if skip > 0 {
+					skip--
+				}
+			}
+		}
+	}
 }

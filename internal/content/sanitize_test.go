@@ -29,7 +29,9 @@ func TestTextStripsMarkup(t *testing.T) {
 		"警惕<script>alert(1)</script>刷单":         "警惕刷单",
 		"  多余   空白\n换行 ":                        "多余 空白 换行",
 		"<b>加粗</b>标题":                           "加粗标题",
-		"&lt;img src=x onerror=alert(1)&gt;假客服": "假客服",
+		"&lt;img src=x onerror=alert(1)&gt;假客服": "&lt;img src=x onerror=alert(1)&gt;假客服",
+		"&amp;lt;script&amp;gt;x":               "&amp;lt;script&amp;gt;x",
+		"<<script>>alert(1)<</script>>":         "<>",
 		"收益率 > 10% 且 < 20% 的都要当心":               "收益率 > 10% 且 < 20% 的都要当心",
 	}
 	for in, want := range cases {
