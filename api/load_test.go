@@ -1,0 +1,229 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"wuzha/internal/testkit"
+)
+
+// TestSubmitLoad is the submission load benchmark: real HTTP on loopback,
+// bounded in time, printing submissions per second and p50/p99 latency for
+// wuzha's POST /attempts/{id}/submit and, in the same sitting, for a bare
+// baseline — the same stack (Fiber, GORM, the same database) inserting one
+// attempt row plus its answer rows in one transaction with no rules at all.
+// It runs only when asked:
+//
+//	WUZHA_LOAD=1 go test -run TestSubmitLoad -v ./api/
+//	WUZHA_LOAD=1 WUZHA_TEST_MYSQL_DSN='mysql://root@tcp(127.0.0.1:3306)/' go test -run TestSubmitLoad -v ./api/
+//
+// WUZHA_LOAD_SECONDS (default 5) and WUZHA_LOAD_CLIENTS (default 64) tune it.
+func TestSubmitLoad(t *testing.T) {
+	if os.Getenv("WUZHA_LOAD") == "" {
+		t.Skip("load benchmark: set WUZHA_LOAD=1 to run")
+	}
+	seconds, clients := 5, 64
+	fmt.Sscan(os.Getenv("WUZHA_LOAD_SECONDS"), &seconds)
+	fmt.Sscan(os.Getenv("WUZHA_LOAD_CLIENTS"), &clients)
+	e := testkit.NewEnv(t)
+	f := newQuizFixture(t, e, map[string]any{"max_attempts": 20})
+	testkit.Want(t, e.Call("POST", fmt.Sprintf("/api/v1/quizzes/%d/prizes", f.quizID), f.editor, map[string]any{"name": "奖品", "stock": 100000, "min_score": 60, "probability": 0.5}), 201)
+	base := listen(t, e.Server.App())
+
+	// One resident per attempt (a resident has one open attempt at a time),
+	// created in bulk; then every attempt is started over HTTP before the
+	// submission clock starts.
+	budget := seconds * 2000
+	tokens := e.BulkResidents(budget, "30_44", "company_staff", "330802001001001")
+	type job struct {
+		token string
+		s     started
+	}
+	jobs := make(chan job, budget)
+	next := make(chan int, budget)
+	for i := range tokens {
+		next <- i
+	}
+	close(next)
+	starts := run(t, clients, time.Hour, func(int) (int, error) {
+		i, ok := <-next
+		if !ok {
+			return 0, io.EOF
+		}
+		var s started
+		st := post(base+fmt.Sprintf("/api/v1/quizzes/%d/attempts", f.quizID), tokens[i], "", map[string]any{}, &s)
+		if st == 201 {
+			jobs <- job{tokens[i], s}
+			return 200, nil
+		}
+		return st, nil
+	})
+	close(jobs)
+	t.Logf("attempt starts: %s", starts)
+
+	wuzha := run(t, clients, time.Duration(seconds)*time.Second, func(i int) (int, error) {
+		j, ok := <-jobs
+		if !ok {
+			return 0, io.EOF
+		}
+		var res result
+		st := post(base+fmt.Sprintf("/api/v1/attempts/%d/submit", j.s.AttemptID), j.token, "load", map[string]any{"answers": f.answers(j.s, map[int64]bool{j.s.Questions[0].ID: true, j.s.Questions[1].ID: true})}, &res)
+		return st, nil
+	})
+
+	// The baseline: one attempt row and three answer rows per request.
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	var nextUser int64 = 1 << 40
+	var nextMu sync.Mutex
+	app.Post("/baseline", func(c *fiber.Ctx) error {
+		var body struct {
+			Answers []struct {
+				QuestionID int64    `json:"question_id"`
+				Keys       []string `json:"keys"`
+			} `json:"answers"`
+		}
+		if err := json.Unmarshal(c.Body(), &body); err != nil {
+			return err
+		}
+		nextMu.Lock()
+		nextUser++
+		userID := nextUser
+		nextMu.Unlock()
+		now := time.Now().UTC()
+		tx := e.DB.Begin()
+		if err := tx.Exec("INSERT INTO attempts (quiz_id, user_id, attempt_no, status, served, started_at, deadline, submitted_at, score_tenths, passed) VALUES (?, ?, 1, 'submitted', '[]', ?, ?, ?, 1000, TRUE)", f.quizID, userID, now, now, now).Error; err != nil {
+			tx.Rollback()
+			return err
+		}
+		var id int64
+		if err := tx.Raw("SELECT id FROM attempts WHERE quiz_id = ? AND user_id = ?", f.quizID, userID).Scan(&id).Error; err != nil {
+			tx.Rollback()
+			return err
+		}
+		for _, a := range body.Answers {
+			if err := tx.Exec("INSERT INTO attempt_answers (attempt_id, question_id, answer_keys, correct, fraud_type) VALUES (?, ?, ?, TRUE, 'other')", id, a.QuestionID, fmt.Sprint(a.Keys)).Error; err != nil {
+				tx.Rollback()
+				return err
+			}
+		}
+		if err := tx.Commit().Error; err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{"attempt_id": id})
+	})
+	baseURL := listen(t, app)
+	payload := map[string]any{"answers": []map[string]any{{"question_id": 1, "keys": []string{"A"}}, {"question_id": 2, "keys": []string{"B"}}, {"question_id": 3, "keys": []string{"A", "C"}}}}
+	baseline := run(t, clients, time.Duration(seconds)*time.Second, func(int) (int, error) {
+		return post(baseURL+"/baseline", "", "", payload, nil), nil
+	})
+
+	t.Logf("store %s, %d clients, %ds each", e.DB.Dialect, clients, seconds)
+	t.Logf("wuzha submit: %s", wuzha)
+	t.Logf("baseline:     %s", baseline)
+	t.Logf("ratio: %.0f%% of the baseline's rate", 100*wuzha.rate/baseline.rate)
+	t.Logf("starts: %s", starts)
+	fmt.Printf("LOAD store=%s clients=%d submit_rps=%.0f submit_p50_ms=%.1f submit_p99_ms=%.1f baseline_rps=%.0f baseline_p50_ms=%.1f baseline_p99_ms=%.1f ratio=%.2f\n",
+		e.DB.Dialect, clients, wuzha.rate, wuzha.p50, wuzha.p99, baseline.rate, baseline.p50, baseline.p99, wuzha.rate/baseline.rate)
+	if wuzha.errors > 0 || baseline.errors > 0 {
+		t.Fatalf("errors: submit %d, baseline %d", wuzha.errors, baseline.errors)
+	}
+}
+
+type loadResult struct {
+	n, errors int
+	rate      float64
+	p50, p99  float64
+}
+
+func (r loadResult) String() string {
+	return fmt.Sprintf("%d requests, %.0f/s, p50 %.1f ms, p99 %.1f ms, %d errors", r.n, r.rate, r.p50, r.p99, r.errors)
+}
+
+func listen(t *testing.T, app *fiber.App) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)
+	t.Cleanup(func() { app.Shutdown() })
+	return "http://" + ln.Addr().String()
+}
+
+var loadClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}, Timeout: 30 * time.Second}
+
+func post(url, token, key string, body any, out any) int {
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	res, err := loadClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if out != nil {
+		json.Unmarshal(b, out)
+	}
+	return res.StatusCode
+}
+
+// run keeps clients workers calling do until the duration ends or do says
+// io.EOF, and returns the rate and latency percentiles of the successes.
+func run(t *testing.T, clients int, d time.Duration, do func(int) (int, error)) loadResult {
+	var mu sync.Mutex
+	var lat []time.Duration
+	errs := 0
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < clients; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			var local []time.Duration
+			bad := 0
+			for time.Now().Before(deadline) {
+				t0 := time.Now()
+				st, err := do(w)
+				if err == io.EOF {
+					break
+				}
+				if st != 200 {
+					bad++
+					continue
+				}
+				local = append(local, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			errs += bad
+			mu.Unlock()
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if len(lat) == 0 {
+		return loadResult{errors: errs}
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	return loadResult{n: len(lat), errors: errs, rate: float64(len(lat)) / elapsed.Seconds(), p50: ms(lat[len(lat)/2]), p99: ms(lat[len(lat)*99/100])}
+}
