@@ -44,6 +44,8 @@ export async function newPage(browser, baseURL, device = PHONE) {
 export async function shot(page, name) {
   await mkdir(screenshotDir, { recursive: true })
   const file = path.join(screenshotDir, `${name}.png`)
+  // From the top, so that sticky headers sit where a reader sees them.
+  await page.evaluate(() => window.scrollTo(0, 0))
   await page.screenshot({ path: file, fullPage: true })
   return file
 }

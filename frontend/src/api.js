@@ -44,6 +44,10 @@ const CODE_MESSAGES = {
   already_submitted: '答卷已经提交过了',
   deadline_passed: '答题时间已过',
   already_redeemed: '该奖品已经兑换过了',
+  invalid_transition: '当前状态不允许此操作，请刷新后重试',
+  own_review: '不能审核自己撰写或修改过的预警，请由其他审核员审核',
+  not_editable: '当前状态不能修改：审核中的预警请等待审核结果，已归档的预警不能再改',
+  bad_parameter: '请求参数不正确，请刷新页面后重试',
   network_error: '网络连接失败，请检查网络后重试',
   internal: '服务器开小差了，请稍后再试',
 }

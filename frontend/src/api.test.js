@@ -40,6 +40,9 @@ describe('problemMessage', () => {
     ['forbidden', 403, '没有权限进行此操作'],
     ['not_found', 404, '内容不存在或已被删除'],
     ['validation_failed', 422, '填写的信息有误，请检查后再提交'],
+    ['own_review', 409, '不能审核自己撰写或修改过的预警，请由其他审核员审核'],
+    ['not_editable', 409, '当前状态不能修改：审核中的预警请等待审核结果，已归档的预警不能再改'],
+    ['invalid_transition', 409, '当前状态不允许此操作，请刷新后重试'],
   ])('maps code %s to Chinese', (code, status, want) => {
     expect(problemMessage(problem(status, code, { detail: 'english detail' }), { status })).toBe(want)
   })
@@ -148,6 +151,15 @@ describe('createClient', () => {
   it('returns null for 204', async () => {
     fetchImpl.mockResolvedValueOnce(new Response(null, { status: 204 }))
     await expect(client.post('/auth/sms-code', { phone: '13800001111' })).resolves.toBeNull()
+  })
+
+  it('sends extra headers such as X-Device-Id', async () => {
+    fetchImpl.mockResolvedValueOnce(json(200, { id: 5 }))
+    await client.get('/warnings/5', null, { headers: { 'X-Device-Id': 'abcdefghijklmnop1234' } })
+    const [url, init] = fetchImpl.mock.calls[0]
+    expect(url).toBe('/api/v1/warnings/5')
+    expect(init.headers['X-Device-Id']).toBe('abcdefghijklmnop1234')
+    expect(init.headers.Authorization).toBe('Bearer A1')
   })
 
   it('adds query parameters to GET', async () => {

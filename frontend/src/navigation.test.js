@@ -33,6 +33,7 @@ describe('roles', () => {
   it('gives each role its menu', () => {
     expect(menuFor('admin').map((m) => m.title)).toEqual(['用户管理', '操作日志', '区域导入'])
     expect(menuFor('editor').map((m) => m.title)).toEqual(['预警管理', '题库'])
+    expect(menuFor('reviewer').map((m) => m.title)).toEqual(['审核队列', '预警管理'])
     expect(menuFor('grid_worker').map((m) => m.title)).toEqual(['我的网格', '兑奖'])
     expect(menuFor('resident')).toEqual([])
     expect(roleMayOpen('editor', '/staff/users')).toBe(false)
@@ -109,6 +110,39 @@ describe('router guards', () => {
     signIn('resident', '')
     await router.push('/profile')
     expect(router.currentRoute.value.path).toBe('/profile')
+  })
+
+  it('opens warnings to everyone and the 已知晓 history to residents only', async () => {
+    await router.push('/warnings/12')
+    expect(router.currentRoute.value.path).toBe('/warnings/12')
+    expect(router.currentRoute.value.meta.title).toBe('防骗预警')
+    await router.push('/acks')
+    expect(router.currentRoute.value.fullPath).toBe('/login?redirect=/acks')
+    signIn('resident', '')
+    await router.push('/acks')
+    expect(router.currentRoute.value.path).toBe('/acks')
+  })
+
+  it('gives editors the editor and reviewers the review queue', async () => {
+    signIn('editor')
+    await router.push('/staff/warnings/new')
+    expect(router.currentRoute.value.path).toBe('/staff/warnings/new')
+    await router.push('/staff/warnings/7/edit')
+    expect(router.currentRoute.value.meta.title).toBe('编辑预警')
+    await router.push('/staff/review')
+    expect(router.currentRoute.value.path).toBe('/staff')
+
+    signIn('reviewer')
+    await router.push('/staff/review/7')
+    expect(router.currentRoute.value.meta.title).toBe('审阅预警')
+    await router.push('/staff/warnings/7/reach')
+    expect(router.currentRoute.value.meta.title).toBe('传播效果')
+    await router.push('/staff/warnings/new')
+    expect(router.currentRoute.value.path).toBe('/staff')
+
+    signIn('admin')
+    await router.push('/staff/warnings')
+    expect(router.currentRoute.value.path).toBe('/staff')
   })
 
   it('shows the not-found page for unknown paths', async () => {

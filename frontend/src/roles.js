@@ -28,10 +28,13 @@ const MENUS = {
     { path: '/staff/areas/import', title: '区域导入', icon: 'upgrade', ready: true },
   ],
   editor: [
-    { path: '/staff/warnings', title: '预警管理', icon: 'warning-o' },
+    { path: '/staff/warnings', title: '预警管理', icon: 'warning-o', ready: true },
     { path: '/staff/questions', title: '题库', icon: 'notes-o' },
   ],
-  reviewer: [{ path: '/staff/review', title: '审核队列', icon: 'passed' }],
+  reviewer: [
+    { path: '/staff/review', title: '审核队列', icon: 'passed', ready: true },
+    { path: '/staff/warnings', title: '预警管理', icon: 'warning-o', ready: true },
+  ],
   grid_worker: [
     { path: '/staff/grid', title: '我的网格', icon: 'location-o' },
     { path: '/staff/redeem', title: '兑奖', icon: 'gift-o' },

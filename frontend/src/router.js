@@ -3,6 +3,9 @@ import { createRouter, createWebHistory } from 'vue-router'
 import { isResident, isSignedIn, isStaff, session } from './session.js'
 import { COMING_SOON } from './roles.js'
 
+// Who works on warnings in the console.
+const WARNING_ROLES = ['editor', 'reviewer']
+
 const staffPage = (path, component, title, roles) => ({ path, component, meta: { title, staff: true, roles } })
 
 export const routes = [
@@ -13,6 +16,8 @@ export const routes = [
     component: () => import('./pages/resident/ProfilePage.vue'),
     meta: { title: '完善资料', resident: true },
   },
+  { path: '/warnings/:id(\\d+)', component: () => import('./pages/resident/WarningPage.vue'), meta: { title: '防骗预警' } },
+  { path: '/acks', component: () => import('./pages/resident/AcksPage.vue'), meta: { title: '已知晓的预警', resident: true } },
   { path: '/staff/login', component: () => import('./pages/staff/LoginPage.vue'), meta: { title: '工作人员登录' } },
   {
     path: '/staff',
@@ -23,6 +28,13 @@ export const routes = [
       staffPage('users', () => import('./pages/staff/UsersPage.vue'), '用户管理', ['admin']),
       staffPage('audit', () => import('./pages/staff/AuditPage.vue'), '操作日志', ['admin']),
       staffPage('areas/import', () => import('./pages/staff/AreaImportPage.vue'), '区域导入', ['admin']),
+      staffPage('warnings', () => import('./pages/staff/WarningsPage.vue'), '预警管理', WARNING_ROLES),
+      staffPage('warnings/new', () => import('./pages/staff/WarningEditPage.vue'), '新建预警', ['editor']),
+      staffPage('warnings/:id(\\d+)', () => import('./pages/staff/WarningViewPage.vue'), '预警详情', WARNING_ROLES),
+      staffPage('warnings/:id(\\d+)/edit', () => import('./pages/staff/WarningEditPage.vue'), '编辑预警', ['editor']),
+      staffPage('warnings/:id(\\d+)/reach', () => import('./pages/staff/WarningReachPage.vue'), '传播效果', WARNING_ROLES),
+      staffPage('review', () => import('./pages/staff/ReviewQueuePage.vue'), '审核队列', ['reviewer']),
+      staffPage('review/:id(\\d+)', () => import('./pages/staff/WarningViewPage.vue'), '审阅预警', ['reviewer']),
       ...COMING_SOON.map(({ path, title }) =>
         staffPage(path.replace('/staff/', ''), () => import('./pages/staff/ComingSoonPage.vue'), title),
       ),
