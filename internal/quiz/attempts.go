@@ -551,4 +551,3 @@ func (s *Service) GetAttempt(ctx context.Context, c auth.Caller, id int64) (Atte
 	}
 	return v, nil
 }
-
