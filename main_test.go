@@ -11,10 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"wuzha/internal/store"
 	"wuzha/internal/testkit"
 )
 
@@ -207,4 +209,174 @@ func TestZeroSetupServe(t *testing.T) {
 	if !strings.Contains(p.logs.String(), "generated secrets") {
 		t.Error("no log line about generated secrets")
 	}
+}
+
+// TestPrizeRaceAcrossProcesses: 200 residents submit qualifying answers at
+// once, half through each of two `wuzha serve` processes on one database,
+// against a pool of 10: exactly 10 awards, stock 0, nobody with two.
+func TestPrizeRaceAcrossProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dataDir := t.TempDir()
+	env := []string{"WUZHA_DATA_DIR=" + dataDir, "WUZHA_DB_DSN=", "WUZHA_REDIS_URL=", "WUZHA_TRUSTED_PROXIES=127.0.0.1"}
+	var dsn string
+	if testkit.MySQLDSN() != "" {
+		db := testkit.OpenMySQL(t)
+		var name string
+		db.Raw("SELECT DATABASE()").Scan(&name)
+		base := strings.SplitN(testkit.MySQLDSN(), "?", 2)[0]
+		dsn = base[:strings.LastIndex(base, ")/")+2] + name
+		env[1] = "WUZHA_DB_DSN=" + dsn
+	}
+	if out, err := wuzha(t, env, "race-admin-password\n", "user", "add", "--username", "admin", "--role", "admin", "--area", "330800").CombinedOutput(); err != nil {
+		t.Fatalf("user add: %v\n%s", err, out)
+	}
+	a, b := startServe(t, env), startServe(t, env)
+	procs := []*proc{a, b}
+	_, adm := a.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": "admin", "password": "race-admin-password"})
+	admin := adm["access_token"].(string)
+	if st, body := a.call(t, "POST", "/api/v1/users", admin, map[string]string{"username": "editor", "password": "race-editor-password", "role": "editor", "area_code": "330800"}); st != 201 {
+		t.Fatalf("create editor: %d %v", st, body)
+	}
+	_, ed := b.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": "editor", "password": "race-editor-password"})
+	editor := ed["access_token"].(string)
+	st, qz := a.call(t, "POST", "/api/v1/quizzes", editor, map[string]any{"title": "跨实例抢奖", "area_code": "330800", "audience": "residents",
+		"starts_at": time.Now().Add(-time.Hour).Format(time.RFC3339), "ends_at": time.Now().Add(time.Hour).Format(time.RFC3339),
+		"question_count": 3, "pass_score": 0, "time_limit_s": 600, "max_attempts": 1, "min_seconds_per_question": 0})
+	if st != 201 {
+		t.Fatalf("quiz: %d %v", st, qz)
+	}
+	quizID := int64(qz["id"].(float64))
+	if st, p := a.call(t, "POST", fmt.Sprintf("/api/v1/quizzes/%d/prizes", quizID), editor, map[string]any{"name": "限量奖品", "stock": 10, "min_score": 0, "probability": 1}); st != 201 {
+		t.Fatalf("pool: %d %v", st, p)
+	}
+	if st, p := a.call(t, "POST", fmt.Sprintf("/api/v1/quizzes/%d/publish", quizID), editor, nil); st != 200 {
+		t.Fatalf("publish: %d %v", st, p)
+	}
+
+	const n = 200
+	type taker struct {
+		p       *proc
+		token   string
+		attempt int64
+		answers []map[string]any
+	}
+	takers := make([]taker, n)
+	for i := range takers {
+		p := procs[i%2]
+		phone := fmt.Sprintf("1380%07d", i)
+		ip := fmt.Sprintf("10.%d.%d.%d", i/65536%256, i/256%256, i%256+1)
+		if st, _ := p.callFrom(t, ip, "POST", "/api/v1/auth/sms-code", "", map[string]string{"phone": phone}); st != 204 {
+			t.Fatalf("sms code %d: %d", i, st)
+		}
+		code := lastCode(t, filepath.Join(dataDir, "sms-outbox.jsonl"), phone)
+		st, pair := p.callFrom(t, ip, "POST", "/api/v1/auth/sms-login", "", map[string]string{"phone": phone, "code": code})
+		if st != 200 {
+			t.Fatalf("sms login %d: %d %v", i, st, pair)
+		}
+		tok := pair["access_token"].(string)
+		if st, _ := p.call(t, "PUT", "/api/v1/me/profile", tok, map[string]any{"age_band": "30_44", "occupation": "other", "grid_code": "330802001001001", "consent": true}); st != 200 {
+			t.Fatalf("profile %d: %d", i, st)
+		}
+		st, s := p.call(t, "POST", fmt.Sprintf("/api/v1/quizzes/%d/attempts", quizID), tok, map[string]any{})
+		if st != 201 {
+			t.Fatalf("start %d: %d %v", i, st, s)
+		}
+		var answers []map[string]any
+		for _, q := range s["questions"].([]any) {
+			answers = append(answers, map[string]any{"question_id": q.(map[string]any)["id"], "keys": []string{"A"}})
+		}
+		takers[i] = taker{p: p, token: tok, attempt: int64(s["attempt_id"].(float64)), answers: answers}
+	}
+	var wg sync.WaitGroup
+	statuses := make([]int, n)
+	gate := make(chan struct{})
+	for i := range takers {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-gate
+			tk := takers[i]
+			statuses[i] = tk.p.submit(t, tk.attempt, tk.token, tk.answers)
+		}(i)
+	}
+	close(gate)
+	wg.Wait()
+	for i, s := range statuses {
+		if s != 200 {
+			t.Fatalf("submit %d: %d", i, s)
+		}
+	}
+	db, err := store.Open(dsn, filepath.Join(dataDir, "wuzha.db"), store.Options{MaxOpen: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var awards, winners, remaining int64
+	db.Table("awards").Where("quiz_id = ?", quizID).Count(&awards)
+	db.Table("awards").Where("quiz_id = ?", quizID).Distinct("user_id").Count(&winners)
+	db.Table("prize_pools").Where("quiz_id = ?", quizID).Select("remaining").Scan(&remaining)
+	if awards != 10 || winners != 10 || remaining != 0 {
+		t.Fatalf("awards %d, winners %d, remaining %d; want 10, 10, 0", awards, winners, remaining)
+	}
+	t.Logf("200 submissions over two processes on %s: 10 awards, stock 0", db.Dialect)
+}
+
+func (p *proc) callFrom(t *testing.T, ip, method, path, token string, body any) (int, map[string]any) {
+	t.Helper()
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, p.base+path, bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", ip)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	b, _ := io.ReadAll(res.Body)
+	_ = json.Unmarshal(b, &m)
+	return res.StatusCode, m
+}
+
+func (p *proc) submit(t *testing.T, attempt int64, token string, answers any) int {
+	raw, _ := json.Marshal(map[string]any{"answers": answers})
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/attempts/%d/submit", p.base, attempt), bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Idempotency-Key", "race")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func lastCode(t *testing.T, outbox, phone string) string {
+	t.Helper()
+	raw, err := os.ReadFile(outbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := ""
+	for _, line := range strings.Split(string(raw), "\n") {
+		var l struct{ Phone, Text string }
+		if json.Unmarshal([]byte(line), &l) == nil && l.Phone == phone {
+			for _, f := range strings.FieldsFunc(l.Text, func(r rune) bool { return r < '0' || r > '9' }) {
+				if len(f) == 6 {
+					code = f
+				}
+			}
+		}
+	}
+	if code == "" {
+		t.Fatalf("no code for %s", phone)
+	}
+	return code
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"testing"
@@ -72,6 +73,14 @@ func TestSubmitLoad(t *testing.T) {
 	close(jobs)
 	t.Logf("attempt starts: %s", starts)
 
+	if path := os.Getenv("WUZHA_LOAD_PROFILE"); path != "" {
+		pf, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pprof.StartCPUProfile(pf)
+		defer pf.Close()
+	}
 	wuzha := run(t, clients, time.Duration(seconds)*time.Second, func(i int) (int, error) {
 		j, ok := <-jobs
 		if !ok {
@@ -81,6 +90,8 @@ func TestSubmitLoad(t *testing.T) {
 		st := post(base+fmt.Sprintf("/api/v1/attempts/%d/submit", j.s.AttemptID), j.token, "load", map[string]any{"answers": f.answers(j.s, map[int64]bool{j.s.Questions[0].ID: true, j.s.Questions[1].ID: true})}, &res)
 		return st, nil
 	})
+
+	pprof.StopCPUProfile()
 
 	// The baseline: one attempt row and three answer rows per request.
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})

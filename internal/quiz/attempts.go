@@ -334,6 +334,9 @@ func (s *Service) SaveAnswers(ctx context.Context, c auth.Caller, id int64, answ
 	if _, err := checkAnswers(srv, answers, false); err != nil {
 		return err
 	}
+	if answers == nil {
+		answers = []Answer{}
+	}
 	raw, _ := json.Marshal(answers)
 	res := s.db.WithContext(ctx).Model(&Attempt{}).Where("id = ? AND status = ?", a.ID, Open).Update("saved_answers", string(raw))
 	if res.Error != nil {
@@ -387,7 +390,7 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 		return Result{}, err
 	}
 	if a.Status != Open {
-		return s.replay(a, key)
+		return s.replay(ctx, a, key)
 	}
 	now := s.now().UTC()
 	if now.After(a.Deadline.Add(submitGrace)) {
@@ -447,15 +450,11 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 	if minDur := time.Duration(q.MinSecondsPerQuestion*len(srv)) * time.Second; now.Sub(a.StartedAt) < minDur {
 		res.Invalid, res.InvalidReason = true, fmt.Sprintf("too_fast: answered %d questions in %.1f s, under the minimum %d s each", len(srv), now.Sub(a.StartedAt).Seconds(), q.MinSecondsPerQuestion)
 	}
+	// The stored result leaves the prize out: a replay reads it from the
+	// awards table, so the prize draw can come last and hold the pool row's
+	// lock only until the commit.
+	body, _ := json.Marshal(res)
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
-		if !res.Invalid && cq.pools > 0 {
-			prize, err := s.drawPrize(tx, a, tenths, now)
-			if err != nil {
-				return err
-			}
-			res.Prize = prize
-		}
-		body, _ := json.Marshal(res)
 		upd := tx.Model(&Attempt{}).Where("id = ? AND status = ?", a.ID, Open).Updates(map[string]any{
 			"status": Submitted, "submitted_at": now, "score_tenths": tenths, "passed": res.Passed, "invalid": res.Invalid,
 			"invalid_reason": res.InvalidReason, "idempotency_key": key, "result": string(body)})
@@ -465,7 +464,15 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 		if upd.RowsAffected != 1 {
 			return errLostRace
 		}
-		return tx.Create(&rows).Error
+		if err := tx.Create(&rows).Error; err != nil {
+			return err
+		}
+		if res.Invalid || len(cq.pools) == 0 {
+			return nil
+		}
+		prize, err := s.drawPrize(tx, cq.pools, a, tenths, now)
+		res.Prize = prize
+		return err
 	})
 	if errors.Is(err, errLostRace) {
 		// Another submission of this attempt committed first.
@@ -473,7 +480,7 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 		if err != nil {
 			return Result{}, err
 		}
-		return s.replay(a, key)
+		return s.replay(ctx, a, key)
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("quiz: submit %d: %w", id, err)
@@ -485,13 +492,30 @@ var errLostRace = errors.New("quiz: attempt already submitted by a concurrent re
 
 // replay answers a repeated submission: the stored first result when the
 // Idempotency-Key matches, else already_submitted.
-func (s *Service) replay(a Attempt, key string) (Result, error) {
+func (s *Service) replay(ctx context.Context, a Attempt, key string) (Result, error) {
 	if a.Status != Submitted || a.IdempotencyKey == nil || *a.IdempotencyKey != key || a.Result == nil {
 		return Result{}, ErrAlreadySubmitted
 	}
+	return s.storedResult(ctx, a)
+}
+
+// storedResult is a submitted attempt's result with its prize, if any.
+func (s *Service) storedResult(ctx context.Context, a Attempt) (Result, error) {
 	var r Result
 	if err := json.Unmarshal([]byte(*a.Result), &r); err != nil {
+		return Result{}, fmt.Errorf("quiz: stored result of %d: %w", a.ID, err)
+	}
+	var won []struct {
+		Name string
+		Code string
+	}
+	err := s.db.WithContext(ctx).Table("awards").Select("prize_pools.name, awards.code").
+		Joins("JOIN prize_pools ON prize_pools.id = awards.pool_id").Where("awards.attempt_id = ?", a.ID).Scan(&won).Error
+	if err != nil {
 		return Result{}, err
+	}
+	if len(won) == 1 {
+		r.Prize = &PrizeWon{Name: won[0].Name, Code: won[0].Code}
 	}
 	return r, nil
 }
@@ -541,13 +565,14 @@ func (s *Service) GetAttempt(ctx context.Context, c auth.Caller, id int64) (Atte
 		v.Attempt = &st
 	}
 	if a.Status == Submitted && a.Result != nil {
-		var r Result
-		if err := json.Unmarshal([]byte(*a.Result), &r); err == nil {
-			if a.UserID != c.UserID && r.Prize != nil {
-				r.Prize.Code = "" // staff see that a prize was won, not the code
-			}
-			v.Result = &r
+		r, err := s.storedResult(ctx, a)
+		if err != nil {
+			return AttemptView{}, err
 		}
+		if a.UserID != c.UserID && r.Prize != nil {
+			r.Prize.Code = "" // staff see that a prize was won, not the code
+		}
+		v.Result = &r
 	}
 	return v, nil
 }

@@ -52,36 +52,30 @@ func chance(p float64) bool {
 	return float64(binary.BigEndian.Uint64(b[:])>>11)/float64(1<<53) < p
 }
 
-// drawPrize runs inside the submit transaction. For the best pool the score
-// qualifies for, it draws; a win takes one unit of stock with one
-// conditional UPDATE (never below zero, no row lock held beyond it) and
+// drawPrize runs last in the submit transaction, so the pool row it locks
+// is held only until the commit that follows. For each pool the score
+// qualifies for, best first, it draws with crypto randomness; a win takes
+// one unit of stock with one conditional UPDATE (never below zero) and
 // writes the award. The award's unique indexes (one per attempt, one per
-// resident per quiz) are the last word: if the resident already won in this
-// quiz, the stock taken is given back by rolling back to the savepoint.
-func (s *Service) drawPrize(tx *gorm.DB, a Attempt, scoreTenths int, now time.Time) (*PrizeWon, error) {
-	var pools []PrizePool
-	if err := tx.Where("quiz_id = ? AND remaining > 0 AND min_score * 10 <= ?", a.QuizID, scoreTenths).Order("min_score DESC, id").Find(&pools).Error; err != nil {
-		return nil, err
-	}
+// resident per quiz) have the last word: if the resident already won in this
+// quiz, the unit taken is given back in the same transaction.
+func (s *Service) drawPrize(tx *gorm.DB, pools []PrizePool, a Attempt, scoreTenths int, now time.Time) (*PrizeWon, error) {
 	for _, p := range pools {
-		if !chance(p.Probability) {
+		if p.MinScore*10 > scoreTenths || !chance(p.Probability) {
 			continue
-		}
-		if err := tx.SavePoint("prize").Error; err != nil {
-			return nil, err
 		}
 		res := tx.Model(&PrizePool{}).Where("id = ? AND remaining > 0", p.ID).Update("remaining", gorm.Expr("remaining - 1"))
 		if res.Error != nil {
 			return nil, res.Error
 		}
 		if res.RowsAffected != 1 {
-			continue // ran out meanwhile; try the next pool
+			continue // out of stock; try the next pool
 		}
 		award := Award{PoolID: p.ID, QuizID: a.QuizID, AttemptID: a.ID, UserID: a.UserID, GridPath: a.GridPath, Code: newCode(), CreatedAt: now}
 		if err := tx.Create(&award).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				if rerr := tx.RollbackTo("prize").Error; rerr != nil {
-					return nil, rerr
+				if err := tx.Model(&PrizePool{}).Where("id = ?", p.ID).Update("remaining", gorm.Expr("remaining + 1")).Error; err != nil {
+					return nil, err
 				}
 				return nil, nil // already won in this quiz
 			}

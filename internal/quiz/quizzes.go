@@ -327,7 +327,7 @@ func (s *Service) GetQuiz(ctx context.Context, c auth.Caller, id int64) (QuizVie
 	if err != nil {
 		return QuizView{}, err
 	}
-	v.HasPrizes = cq.pools > 0
+	v.HasPrizes = len(cq.pools) > 0
 	return v, nil
 }
 
@@ -398,7 +398,7 @@ func (s *Service) ActiveQuizzes(ctx context.Context, c auth.Caller, gridPath str
 		if err != nil {
 			return nil, err
 		}
-		out[i].HasPrizes = cq.pools > 0
+		out[i].HasPrizes = len(cq.pools) > 0
 	}
 	return out, nil
 }

@@ -99,7 +99,7 @@ func (s *Service) question(ctx context.Context, id int64) (Question, bool, error
 
 type cachedQuiz struct {
 	quiz     Quiz
-	pools    int // how many prize pools
+	pools    []PrizePool // rules only: Remaining is read from the row when drawing
 	loadedAt time.Time
 }
 
@@ -133,11 +133,11 @@ func (s *Service) cachedQuiz(ctx context.Context, id int64) (cachedQuiz, error) 
 	if res.RowsAffected == 0 {
 		return cq, ErrNotFound
 	}
-	var pools int64
-	if err := s.db.WithContext(ctx).Model(&PrizePool{}).Where("quiz_id = ?", id).Count(&pools).Error; err != nil {
+	var pools []PrizePool
+	if err := s.db.WithContext(ctx).Where("quiz_id = ?", id).Order("min_score DESC, id").Find(&pools).Error; err != nil {
 		return cq, err
 	}
-	cq = cachedQuiz{quiz: q, pools: int(pools), loadedAt: time.Now()}
+	cq = cachedQuiz{quiz: q, pools: pools, loadedAt: time.Now()}
 	s.quizzes.mu.Lock()
 	if len(s.quizzes.items) > 1000 {
 		s.quizzes.items = map[int64]cachedQuiz{}
