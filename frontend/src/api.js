@@ -44,6 +44,7 @@ const CODE_MESSAGES = {
   already_submitted: '答卷已经提交过了',
   deadline_passed: '答题时间已过',
   already_redeemed: '该奖品已经兑换过了',
+  code_not_found: '兑奖码不存在，请核对后重新输入',
   invalid_transition: '当前状态不允许此操作，请刷新后重试',
   own_review: '不能审核自己撰写或修改过的预警，请由其他审核员审核',
   not_editable: '当前状态不能修改：审核中的预警请等待审核结果，已归档的预警不能再改',
@@ -181,6 +182,21 @@ async function readBody(res) {
   return text
 }
 
+/** filenameFrom reads the file name of a Content-Disposition header, or ''. */
+export function filenameFrom(header) {
+  if (!header) return ''
+  const star = /filename\*\s*=\s*(?:UTF-8'')?([^;]+)/i.exec(header)
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim().replace(/^"|"$/g, ''))
+    } catch {
+      // fall through to the plain name
+    }
+  }
+  const plain = /filename\s*=\s*("([^"]*)"|[^;]+)/i.exec(header)
+  return plain ? (plain[2] ?? plain[1]).trim() : ''
+}
+
 // Paths where a 401 means "wrong credentials", not "token expired".
 const NO_REFRESH = ['/auth/login', '/auth/sms-login', '/auth/sms-code', '/auth/refresh', '/auth/logout']
 
@@ -249,6 +265,9 @@ export function createClient({
         throw new ApiError({ status: 401, code: 'session_expired', message: CODE_MESSAGES.session_expired })
       }
     }
+    if (options.as === 'blob' && res.ok) {
+      return { blob: await res.blob(), filename: filenameFrom(res.headers.get('content-disposition')) }
+    }
     const data = await readBody(res)
     if (!res.ok) throw toApiError(res.status, data, res.headers.get('retry-after'))
     return data
@@ -261,6 +280,8 @@ export function createClient({
     put: (path, body, options) => request('PUT', path, { ...options, body }),
     patch: (path, body, options) => request('PATCH', path, { ...options, body }),
     del: (path, options) => request('DELETE', path, options),
+    /** download fetches a file (signed in like any call) as {blob, filename}. */
+    download: (path, query) => request('GET', path, { query, as: 'blob', headers: { Accept: '*/*' } }),
     /** upload sends one file as multipart/form-data under `field`. */
     upload: (path, file, field = 'file') => {
       const form = new FormData()

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, buildQuery, createClient, parseRetryAfter, problemMessage, toApiError } from './api.js'
+import { ApiError, buildQuery, createClient, filenameFrom, parseRetryAfter, problemMessage, toApiError } from './api.js'
 
 const json = (status, body, headers = {}) =>
   new Response(body === undefined ? null : JSON.stringify(body), {
@@ -260,4 +260,47 @@ describe('createClient', () => {
     expect(init.body.get('file').name).toBe('areas.csv')
     expect(init.headers['Content-Type']).toBeUndefined()
   })
+
+  it('downloads a file as a blob, signed in, with its name', async () => {
+    fetchImpl.mockResolvedValueOnce(
+      new Response('\uFEFFkind,stem\n', {
+        status: 200,
+        headers: { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="questions.csv"' },
+      }),
+    )
+    const { blob, filename } = await client.download('/questions/export', { format: 'csv' })
+    expect(filename).toBe('questions.csv')
+    expect(await blob.text()).toContain('kind,stem')
+    const [url, init] = fetchImpl.mock.calls[0]
+    expect(url).toBe('/api/v1/questions/export?format=csv')
+    expect(init.headers.Authorization).toBe('Bearer A1')
+  })
+
+  it('turns a refused download into an ApiError', async () => {
+    fetchImpl.mockResolvedValueOnce(json(403, problem(403, 'forbidden', { detail: '您的角色无权进行此操作' })))
+    const err = await client.download('/questions/export', { format: 'xlsx' }).catch((e) => e)
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err.message).toBe('您的角色无权进行此操作')
+  })
 })
+
+describe('filenameFrom', () => {
+  it.each([
+    ['attachment; filename="questions.xlsx"', 'questions.xlsx'],
+    ['attachment; filename=plain.csv', 'plain.csv'],
+    ["attachment; filename*=UTF-8''%E9%A2%98%E5%BA%93.csv", '题库.csv'],
+    [null, ''],
+  ])('%s → %s', (header, want) => {
+    expect(filenameFrom(header)).toBe(want)
+  })
+})
+
+describe('quiz and prize messages', () => {
+  it('says a prize code was not found, and uses the server\'s words for quiz states', () => {
+    expect(problemMessage(problem(404, 'code_not_found', { detail: '兑奖码不存在' }))).toBe('兑奖码不存在，请核对后重新输入')
+    expect(problemMessage(problem(409, 'rules_locked', { detail: '已有人答题，影响计分的规则不能再修改' }))).toBe(
+      '已有人答题，影响计分的规则不能再修改',
+    )
+  })
+})
+

@@ -32,8 +32,8 @@ describe('roles', () => {
 
   it('gives each role its menu', () => {
     expect(menuFor('admin').map((m) => m.title)).toEqual(['用户管理', '操作日志', '区域导入'])
-    expect(menuFor('editor').map((m) => m.title)).toEqual(['预警管理', '题库'])
-    expect(menuFor('reviewer').map((m) => m.title)).toEqual(['审核队列', '预警管理'])
+    expect(menuFor('editor').map((m) => m.title)).toEqual(['预警管理', '题库', '问答活动'])
+    expect(menuFor('reviewer').map((m) => m.title)).toEqual(['审核队列', '预警管理', '题库'])
     expect(menuFor('grid_worker').map((m) => m.title)).toEqual(['我的网格', '兑奖'])
     expect(menuFor('resident')).toEqual([])
     expect(roleMayOpen('editor', '/staff/users')).toBe(false)
@@ -142,6 +142,50 @@ describe('router guards', () => {
 
     signIn('admin')
     await router.push('/staff/warnings')
+    expect(router.currentRoute.value.path).toBe('/staff')
+  })
+
+  it('lets residents take quizzes and see their prizes, signed in', async () => {
+    await router.push('/quizzes/3/take')
+    expect(router.currentRoute.value.fullPath).toBe('/login?redirect=/quizzes/3/take')
+    signIn('resident', '')
+    await router.push('/quizzes/3/take')
+    expect(router.currentRoute.value.meta.title).toBe('有奖问答')
+    await router.push('/attempts/12')
+    expect(router.currentRoute.value.meta.title).toBe('答题结果')
+    await router.push('/prizes')
+    expect(router.currentRoute.value.meta.title).toBe('我的奖品')
+  })
+
+  it('opens the question bank, quizzes and redemption to the roles that use them', async () => {
+    signIn('editor')
+    for (const [path, title] of [
+      ['/staff/questions', '题库'],
+      ['/staff/questions/new', '新建题目'],
+      ['/staff/questions/4/edit', '编辑题目'],
+      ['/staff/quizzes', '问答活动'],
+      ['/staff/quizzes/new', '新建问答活动'],
+      ['/staff/quizzes/2', '编辑问答活动'],
+      ['/staff/quizzes/2/stats', '答题统计'],
+    ]) {
+      await router.push(path)
+      expect(router.currentRoute.value.meta.title).toBe(title)
+    }
+
+    signIn('reviewer')
+    await router.push('/staff/questions')
+    expect(router.currentRoute.value.path).toBe('/staff/questions')
+    await router.push('/staff/quizzes')
+    expect(router.currentRoute.value.path).toBe('/staff')
+
+    signIn('grid_worker', '330802001001001')
+    await router.push('/staff/redeem')
+    expect(router.currentRoute.value.meta.title).toBe('兑奖')
+    await router.push('/staff/questions')
+    expect(router.currentRoute.value.path).toBe('/staff')
+
+    signIn('assessor')
+    await router.push('/staff/redeem')
     expect(router.currentRoute.value.path).toBe('/staff')
   })
 

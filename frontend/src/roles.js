@@ -29,18 +29,23 @@ const MENUS = {
   ],
   editor: [
     { path: '/staff/warnings', title: '预警管理', icon: 'warning-o', ready: true },
-    { path: '/staff/questions', title: '题库', icon: 'notes-o' },
+    { path: '/staff/questions', title: '题库', icon: 'notes-o', ready: true },
+    { path: '/staff/quizzes', title: '问答活动', icon: 'award-o', ready: true },
   ],
   reviewer: [
     { path: '/staff/review', title: '审核队列', icon: 'passed', ready: true },
     { path: '/staff/warnings', title: '预警管理', icon: 'warning-o', ready: true },
+    { path: '/staff/questions', title: '题库', icon: 'notes-o', ready: true },
   ],
   grid_worker: [
     { path: '/staff/grid', title: '我的网格', icon: 'location-o' },
-    { path: '/staff/redeem', title: '兑奖', icon: 'gift-o' },
+    { path: '/staff/redeem', title: '兑奖', icon: 'gift-o', ready: true },
   ],
   assessor: [{ path: '/staff/awareness', title: '知晓率', icon: 'chart-trending-o' }],
 }
+
+/** Who may look up and redeem prize codes (the grid worker's 兑奖 page). */
+export const REDEEM_ROLES = ['grid_worker', 'editor', 'reviewer', 'admin']
 
 /** menuFor lists the console menu of a role; residents and unknown roles get none. */
 export function menuFor(role) {

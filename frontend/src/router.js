@@ -1,10 +1,11 @@
 // Routes and the guards that send people to the right sign-in page.
 import { createRouter, createWebHistory } from 'vue-router'
 import { isResident, isSignedIn, isStaff, session } from './session.js'
-import { COMING_SOON } from './roles.js'
+import { COMING_SOON, REDEEM_ROLES } from './roles.js'
 
-// Who works on warnings in the console.
+// Who works on warnings and the question bank in the console.
 const WARNING_ROLES = ['editor', 'reviewer']
+const QUESTION_ROLES = ['editor', 'reviewer']
 
 const staffPage = (path, component, title, roles) => ({ path, component, meta: { title, staff: true, roles } })
 
@@ -18,6 +19,17 @@ export const routes = [
   },
   { path: '/warnings/:id(\\d+)', component: () => import('./pages/resident/WarningPage.vue'), meta: { title: '防骗预警' } },
   { path: '/acks', component: () => import('./pages/resident/AcksPage.vue'), meta: { title: '已知晓的预警', resident: true } },
+  {
+    path: '/quizzes/:id(\\d+)/take',
+    component: () => import('./pages/resident/QuizTakePage.vue'),
+    meta: { title: '有奖问答', resident: true },
+  },
+  {
+    path: '/attempts/:id(\\d+)',
+    component: () => import('./pages/resident/AttemptResultPage.vue'),
+    meta: { title: '答题结果', resident: true },
+  },
+  { path: '/prizes', component: () => import('./pages/resident/PrizesPage.vue'), meta: { title: '我的奖品', resident: true } },
   { path: '/staff/login', component: () => import('./pages/staff/LoginPage.vue'), meta: { title: '工作人员登录' } },
   {
     path: '/staff',
@@ -35,6 +47,14 @@ export const routes = [
       staffPage('warnings/:id(\\d+)/reach', () => import('./pages/staff/WarningReachPage.vue'), '传播效果', WARNING_ROLES),
       staffPage('review', () => import('./pages/staff/ReviewQueuePage.vue'), '审核队列', ['reviewer']),
       staffPage('review/:id(\\d+)', () => import('./pages/staff/WarningViewPage.vue'), '审阅预警', ['reviewer']),
+      staffPage('questions', () => import('./pages/staff/QuestionsPage.vue'), '题库', QUESTION_ROLES),
+      staffPage('questions/new', () => import('./pages/staff/QuestionEditPage.vue'), '新建题目', QUESTION_ROLES),
+      staffPage('questions/:id(\\d+)/edit', () => import('./pages/staff/QuestionEditPage.vue'), '编辑题目', QUESTION_ROLES),
+      staffPage('quizzes', () => import('./pages/staff/QuizzesPage.vue'), '问答活动', ['editor']),
+      staffPage('quizzes/new', () => import('./pages/staff/QuizEditPage.vue'), '新建问答活动', ['editor']),
+      staffPage('quizzes/:id(\\d+)', () => import('./pages/staff/QuizEditPage.vue'), '编辑问答活动', ['editor']),
+      staffPage('quizzes/:id(\\d+)/stats', () => import('./pages/staff/QuizStatsPage.vue'), '答题统计', ['editor']),
+      staffPage('redeem', () => import('./pages/staff/RedeemPage.vue'), '兑奖', REDEEM_ROLES),
       ...COMING_SOON.map(({ path, title }) =>
         staffPage(path.replace('/staff/', ''), () => import('./pages/staff/ComingSoonPage.vue'), title),
       ),
