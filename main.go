@@ -27,6 +27,7 @@ import (
 	"wuzha/internal/phone"
 	"wuzha/internal/quiz"
 	"wuzha/internal/ratelimit"
+	"wuzha/internal/session"
 	"wuzha/internal/sms"
 	"wuzha/internal/store"
 	"wuzha/internal/taxonomy"
@@ -119,6 +120,7 @@ type services struct {
 	auth    *auth.Service
 	content *content.Service
 	quiz    *quiz.Service
+	session *session.Service
 	audit   *audit.Store
 	limiter ratelimit.Limiter
 	closers []func() error
@@ -156,6 +158,7 @@ func wire(cfg *config.Config, log *slog.Logger) (*services, error) {
 	}
 	s.content = content.NewService(db, s.areas, s.codes)
 	s.quiz = quiz.NewService(db, s.areas, s.codes)
+	s.session = session.NewService(db, s.areas, s.quiz)
 	s.auth = auth.NewService(db, s.areas, s.codes, s.limiter, vault, outbox,
 		auth.Config{JWTSecret: cfg.JWTSecret, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL}, log)
 	return s, nil
@@ -178,7 +181,7 @@ func serve(cfg config.Config, log *slog.Logger) error {
 	}
 	defer svc.close()
 	srv := api.New(api.Deps{
-		Log: log, DB: svc.db, Auth: svc.auth, Content: svc.content, Quiz: svc.quiz, Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
+		Log: log, DB: svc.db, Auth: svc.auth, Content: svc.content, Quiz: svc.quiz, Sessions: svc.session, Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
 		Limiter: svc.limiter, Frontend: frontend.Dist(), TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit,
 	})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -49,5 +49,3 @@ func (s *Server) requireReady(c *fiber.Ctx) error {
 func (s *Server) apiNotFound(c *fiber.Ctx) error {
 	return fiber.ErrNotFound
 }
-
-var errSessionNotFound = fault.New(fault.NotFound, "session_not_found", "答题场次不存在或已结束")

@@ -160,7 +160,10 @@ func (s *Server) startAttempt(c *fiber.Ctx) error {
 		return err
 	}
 	if req.SessionCode != "" {
-		return errSessionNotFound
+		// Through a grid worker's session: the attempt counts for the session's grid.
+		if r, err = s.Sessions.Respondent(c.UserContext(), req.SessionCode, id, r); err != nil {
+			return err
+		}
 	}
 	started, status, err := s.Quiz.Start(c.UserContext(), caller(c), id, r)
 	if err != nil {

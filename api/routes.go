@@ -78,6 +78,15 @@ func (s *Server) routes() {
 	v1.Post("/prizes/lookup", s.guard(roles(auth.GridWorker, auth.Editor, auth.Reviewer, auth.Admin)), s.limit("prize-code", 60, time.Minute), s.lookupPrize)
 	v1.Post("/prizes/redeem", s.guard(roles(auth.GridWorker, auth.Editor, auth.Reviewer, auth.Admin)), s.limit("prize-code", 60, time.Minute), s.redeemPrize)
 
+	// Grid workers' in-person sessions.
+	v1.Post("/sessions", s.guard(roles(auth.GridWorker)), s.openSession)
+	v1.Get("/sessions", s.guard(roles(auth.GridWorker)), s.mySessions)
+	v1.Get("/sessions/join/:code", s.limit("join", 30, time.Minute), s.guard(public), s.joinSession)
+	v1.Get("/sessions/join/:code/qr.png", s.limit("join-qr", 60, time.Minute), s.guard(public), s.sessionQR("png"))
+	v1.Get("/sessions/join/:code/qr.svg", s.limit("join-qr", 60, time.Minute), s.guard(public), s.sessionQR("svg"))
+	v1.Get("/sessions/:id", s.guard(staff), s.getSession)
+	v1.Post("/sessions/:id/close", s.guard(staff), s.closeSession)
+
 	// Administration.
 	v1.Post("/areas/import", s.guard(roles(auth.Admin)), s.limit("area-import", 20, time.Hour), s.importAreas)
 	v1.Get("/users", s.guard(roles(auth.Admin)), s.listUsers)

@@ -25,6 +25,7 @@ import (
 	"wuzha/internal/fault"
 	"wuzha/internal/quiz"
 	"wuzha/internal/ratelimit"
+	"wuzha/internal/session"
 	"wuzha/internal/taxonomy"
 )
 
@@ -40,6 +41,7 @@ type Deps struct {
 	Auth           *auth.Service
 	Content        *content.Service
 	Quiz           *quiz.Service
+	Sessions       *session.Service
 	Areas          *area.Store
 	Codes          *taxonomy.Store
 	Audit          *audit.Store

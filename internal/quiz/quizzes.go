@@ -460,3 +460,13 @@ func (s *Service) Pools(ctx context.Context, c auth.Caller, quizID int64) ([]Pri
 	err = s.db.WithContext(ctx).Where("quiz_id = ?", q.ID).Order("min_score DESC, id").Find(&out).Error
 	return out, err
 }
+
+// PublishedQuiz returns a quiz for starting a session or an attempt on it:
+// published or not, the caller decides; unknown quizzes are ErrNotFound.
+func (s *Service) PublishedQuiz(ctx context.Context, id int64) (Quiz, error) {
+	cq, err := s.cachedQuiz(ctx, id)
+	if err != nil {
+		return Quiz{}, err
+	}
+	return cq.quiz, nil
+}

@@ -280,4 +280,21 @@ CREATE UNIQUE INDEX idx_awards_attempt ON awards (attempt_id);
 CREATE UNIQUE INDEX idx_awards_quiz_user ON awards (quiz_id, user_id);
 CREATE UNIQUE INDEX idx_awards_code ON awards (code);
 `},
+	{4, "quiz sessions", `
+CREATE TABLE quiz_sessions (
+  id {{id}},
+  quiz_id BIGINT NOT NULL,
+  worker_id BIGINT NOT NULL,
+  grid_code VARCHAR(32) NOT NULL,
+  grid_path VARCHAR(255) NOT NULL,
+  join_code VARCHAR(16) NOT NULL,
+  status VARCHAR(16) NOT NULL,
+  expires_at {{ts}} NOT NULL,
+  closed_at {{ts}} NULL,
+  created_at {{ts}} NOT NULL
+){{table}};
+CREATE UNIQUE INDEX idx_quiz_sessions_code ON quiz_sessions (join_code);
+CREATE INDEX idx_quiz_sessions_worker ON quiz_sessions (worker_id);
+CREATE INDEX idx_quiz_sessions_grid ON quiz_sessions (grid_path);
+`},
 }

@@ -35,6 +35,7 @@ import (
 	"wuzha/internal/phone"
 	"wuzha/internal/quiz"
 	"wuzha/internal/ratelimit"
+	"wuzha/internal/session"
 	"wuzha/internal/sms"
 	"wuzha/internal/store"
 	"wuzha/internal/taxonomy"
@@ -178,7 +179,7 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 	}
 	contentSvc := content.NewService(db, areas, codes)
 	quizSvc := quiz.NewService(db, areas, codes)
-	srv := api.New(api.Deps{Log: log, DB: db, Auth: authSvc, Content: contentSvc, Quiz: quizSvc, Areas: areas, Codes: codes, Audit: audit.NewStore(db), Limiter: limiter, TrustedProxies: proxies})
+	srv := api.New(api.Deps{Log: log, DB: db, Auth: authSvc, Content: contentSvc, Quiz: quizSvc, Sessions: session.NewService(db, areas, quizSvc), Areas: areas, Codes: codes, Audit: audit.NewStore(db), Limiter: limiter, TrustedProxies: proxies})
 	srv.SetReady(!o.NotReady)
 	return &Env{T: t, DB: db, Server: srv, Auth: authSvc, Areas: areas, Vault: vault, Outbox: outboxPath, Logs: logs}
 }
