@@ -22,6 +22,7 @@ import (
 	"wuzha/internal/area"
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
+	"wuzha/internal/awareness"
 	"wuzha/internal/config"
 	"wuzha/internal/content"
 	"wuzha/internal/phone"
@@ -181,7 +182,7 @@ func serve(cfg config.Config, log *slog.Logger) error {
 	}
 	defer svc.close()
 	srv := api.New(api.Deps{
-		Log: log, DB: svc.db, Auth: svc.auth, Content: svc.content, Quiz: svc.quiz, Sessions: svc.session, Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
+		Log: log, DB: svc.db, Auth: svc.auth, Content: svc.content, Quiz: svc.quiz, Sessions: svc.session, Awareness: awareness.NewService(svc.db, svc.areas, svc.codes), Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
 		Limiter: svc.limiter, Frontend: frontend.Dist(), TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit,
 	})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -87,6 +87,9 @@ func (s *Server) routes() {
 	v1.Get("/sessions/:id", s.guard(staff), s.getSession)
 	v1.Post("/sessions/:id/close", s.guard(staff), s.closeSession)
 
+	// Awareness figures.
+	v1.Get("/awareness/:code", s.guard(staff), s.getAwareness)
+
 	// Administration.
 	v1.Post("/areas/import", s.guard(roles(auth.Admin)), s.limit("area-import", 20, time.Hour), s.importAreas)
 	v1.Get("/users", s.guard(roles(auth.Admin)), s.listUsers)

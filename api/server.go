@@ -21,6 +21,7 @@ import (
 	"wuzha/internal/area"
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
+	"wuzha/internal/awareness"
 	"wuzha/internal/content"
 	"wuzha/internal/fault"
 	"wuzha/internal/quiz"
@@ -42,6 +43,7 @@ type Deps struct {
 	Content        *content.Service
 	Quiz           *quiz.Service
 	Sessions       *session.Service
+	Awareness      *awareness.Service
 	Areas          *area.Store
 	Codes          *taxonomy.Store
 	Audit          *audit.Store

@@ -31,6 +31,7 @@ import (
 	"wuzha/internal/area"
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
+	"wuzha/internal/awareness"
 	"wuzha/internal/content"
 	"wuzha/internal/phone"
 	"wuzha/internal/quiz"
@@ -179,7 +180,7 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 	}
 	contentSvc := content.NewService(db, areas, codes)
 	quizSvc := quiz.NewService(db, areas, codes)
-	srv := api.New(api.Deps{Log: log, DB: db, Auth: authSvc, Content: contentSvc, Quiz: quizSvc, Sessions: session.NewService(db, areas, quizSvc), Areas: areas, Codes: codes, Audit: audit.NewStore(db), Limiter: limiter, TrustedProxies: proxies})
+	srv := api.New(api.Deps{Log: log, DB: db, Auth: authSvc, Content: contentSvc, Quiz: quizSvc, Sessions: session.NewService(db, areas, quizSvc), Awareness: awareness.NewService(db, areas, codes), Areas: areas, Codes: codes, Audit: audit.NewStore(db), Limiter: limiter, TrustedProxies: proxies})
 	srv.SetReady(!o.NotReady)
 	return &Env{T: t, DB: db, Server: srv, Auth: authSvc, Areas: areas, Vault: vault, Outbox: outboxPath, Logs: logs}
 }

@@ -1,0 +1,29 @@
+package api
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"wuzha/internal/area"
+	"wuzha/internal/awareness"
+)
+
+// getAwareness answers an area's awareness figures for ?period= (default:
+// the current quarter), computed from the raw attempts.
+func (s *Server) getAwareness(c *fiber.Ctx) error {
+	name := c.Query("period", awareness.CurrentQuarter(time.Now()))
+	p, err := awareness.ParsePeriod(name, time.Now())
+	if err != nil {
+		return err
+	}
+	f, err := s.Awareness.Compute(c.UserContext(), caller(c), c.Params("code"), p)
+	if errors.Is(err, area.ErrNotFound) {
+		return errAreaNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(f)
+}
