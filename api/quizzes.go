@@ -254,3 +254,15 @@ func (s *Server) redeemPrize(c *fiber.Ctx) error {
 	}
 	return c.JSON(p)
 }
+
+func (s *Server) trainingCompletion(c *fiber.Ctx) error {
+	id, err := idParam(c, quiz.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	lines, err := s.Quiz.Completion(c.UserContext(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": lines})
+}

@@ -66,6 +66,7 @@ func (s *Server) routes() {
 	v1.Patch("/quizzes/:id", s.guard(roles(auth.Editor)), s.updateQuiz)
 	v1.Post("/quizzes/:id/publish", s.guard(roles(auth.Editor)), s.publishQuiz)
 	v1.Get("/quizzes/:id/stats", s.guard(staff), s.quizStats)
+	v1.Get("/quizzes/:id/completion", s.guard(roles(auth.Admin, auth.Assessor)), s.trainingCompletion)
 	v1.Get("/quizzes/:id/prizes", s.guard(staff), s.listPrizePools)
 	v1.Post("/quizzes/:id/prizes", s.guard(roles(auth.Editor)), s.addPrizePool)
 
@@ -84,6 +85,7 @@ func (s *Server) routes() {
 	v1.Get("/sessions/join/:code", s.limit("join", 30, time.Minute), s.guard(public), s.joinSession)
 	v1.Get("/sessions/join/:code/qr.png", s.limit("join-qr", 60, time.Minute), s.guard(public), s.sessionQR("png"))
 	v1.Get("/sessions/join/:code/qr.svg", s.limit("join-qr", 60, time.Minute), s.guard(public), s.sessionQR("svg"))
+	v1.Get("/grids/:code/qr.svg", s.limit("join-qr", 60, time.Minute), s.guard(public), s.gridQR)
 	v1.Get("/sessions/:id", s.guard(staff), s.getSession)
 	v1.Post("/sessions/:id/close", s.guard(staff), s.closeSession)
 

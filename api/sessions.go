@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	qrcode "github.com/skip2/go-qrcode"
 
+	"wuzha/internal/area"
 	"wuzha/internal/session"
 )
 
@@ -124,4 +125,21 @@ func qrSVG(bits [][]bool) []byte {
 	}
 	b.WriteString(`"/></svg>`)
 	return b.Bytes()
+}
+
+// gridQR is a grid's standing poster code: it opens the app with the grid
+// preset for residents who fill in their profile (no session; attempts
+// count for the grid of the resident's profile).
+func (s *Server) gridQR(c *fiber.Ctx) error {
+	g, err := s.Areas.Get(c.UserContext(), c.Params("code"))
+	if err != nil || g.Level != area.Grid {
+		return errAreaNotFound
+	}
+	q, err := qrcode.New(c.BaseURL()+"/join/grid/"+g.Code, qrcode.Medium)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "image/svg+xml")
+	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+	return c.Send(qrSVG(q.Bitmap()))
 }

@@ -191,3 +191,53 @@ func TestSessionQRDecodesToJoinURL(t *testing.T) {
 	}
 	testkit.Want(t, e.Call("GET", "/api/v1/sessions/join/999999/qr.png", "", nil), 404)
 }
+
+// Training quizzes: staff take them, they never count toward residents'
+// awareness, and admins see completion and pass rates per area and role.
+func TestTrainingCompletion(t *testing.T) {
+	e := testkit.NewEnv(t)
+	training := newQuizFixture(t, e, map[string]any{"audience": "staff"})
+	all := map[int64]bool{}
+	for id := range training.questions {
+		all[id] = true
+	}
+	w1 := e.Staff("gw_1", auth.GridWorker, "330802001001001")
+	e.Staff("gw_2", auth.GridWorker, "330802002001001")
+	r := e.Call("POST", fmt.Sprintf("/api/v1/quizzes/%d/attempts", training.quizID), w1, map[string]any{})
+	testkit.Want(t, r, 201)
+	var st started
+	r.JSON(t, &st)
+	testkit.Want(t, training.submit(t, w1, st.AttemptID, "t", training.answers(st, all)), 200)
+
+	admin := e.Staff("kc_admin", auth.Admin, "330802")
+	var lines struct {
+		Items []struct {
+			AreaCode                  string `json:"area_code"`
+			Role                      string
+			Staff, Completed, Passed int64
+		}
+	}
+	e.Call("GET", fmt.Sprintf("/api/v1/quizzes/%d/completion", training.quizID), admin, nil).JSON(t, &lines)
+	got := map[string][3]int64{}
+	for _, l := range lines.Items {
+		if l.Role == "grid_worker" {
+			got[l.AreaCode] = [3]int64{l.Staff, l.Completed, l.Passed}
+		}
+	}
+	if got["330802001"] != [3]int64{1, 1, 1} || got["330802002"] != [3]int64{1, 0, 0} {
+		t.Fatalf("completion %+v", lines.Items)
+	}
+	testkit.Want(t, e.Call("GET", fmt.Sprintf("/api/v1/quizzes/%d/completion", training.quizID), w1, nil), 403)
+	// Residents' awareness does not see the training attempt.
+	var fig struct{ Respondents int64 }
+	e.Call("GET", "/api/v1/awareness/330802", admin, nil).JSON(t, &fig)
+	if fig.Respondents != 0 {
+		t.Fatalf("a training attempt counted for awareness: %d", fig.Respondents)
+	}
+	// The grid's standing poster code.
+	svg := e.Call("GET", "/api/v1/grids/330802001001001/qr.svg", "", nil)
+	if svg.Status != 200 || !bytes.HasPrefix(svg.Body, []byte("<svg")) {
+		t.Fatalf("grid qr: %d", svg.Status)
+	}
+	testkit.Want(t, e.Call("GET", "/api/v1/grids/330802001/qr.svg", "", nil), 404)
+}
