@@ -20,6 +20,7 @@ import (
 	"wuzha/api"
 	"wuzha/frontend"
 	"wuzha/internal/area"
+	"wuzha/internal/assessment"
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
 	"wuzha/internal/awareness"
@@ -115,16 +116,17 @@ func openDB(cfg config.Config) (*store.DB, error) {
 
 // services is everything the server and the commands share.
 type services struct {
-	db      *store.DB
-	areas   *area.Store
-	codes   *taxonomy.Store
-	auth    *auth.Service
-	content *content.Service
-	quiz    *quiz.Service
-	session *session.Service
-	audit   *audit.Store
-	limiter ratelimit.Limiter
-	closers []func() error
+	db        *store.DB
+	areas     *area.Store
+	codes     *taxonomy.Store
+	auth      *auth.Service
+	content   *content.Service
+	quiz      *quiz.Service
+	session   *session.Service
+	awareness *awareness.Service
+	audit     *audit.Store
+	limiter   ratelimit.Limiter
+	closers   []func() error
 }
 
 func wire(cfg *config.Config, log *slog.Logger) (*services, error) {
@@ -160,6 +162,7 @@ func wire(cfg *config.Config, log *slog.Logger) (*services, error) {
 	s.content = content.NewService(db, s.areas, s.codes)
 	s.quiz = quiz.NewService(db, s.areas, s.codes)
 	s.session = session.NewService(db, s.areas, s.quiz)
+	s.awareness = awareness.NewService(db, s.areas, s.codes)
 	s.auth = auth.NewService(db, s.areas, s.codes, s.limiter, vault, outbox,
 		auth.Config{JWTSecret: cfg.JWTSecret, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL}, log)
 	return s, nil
@@ -182,7 +185,8 @@ func serve(cfg config.Config, log *slog.Logger) error {
 	}
 	defer svc.close()
 	srv := api.New(api.Deps{
-		Log: log, DB: svc.db, Auth: svc.auth, Content: svc.content, Quiz: svc.quiz, Sessions: svc.session, Awareness: awareness.NewService(svc.db, svc.areas, svc.codes), Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
+		Log: log, DB: svc.db, Auth: svc.auth, Content: svc.content, Quiz: svc.quiz, Sessions: svc.session, Awareness: svc.awareness,
+		Assessment: assessment.NewService(svc.db, svc.areas, svc.awareness, assessment.Rule{TargetRate: cfg.TargetRate, TargetCoverage: cfg.TargetCoverage, MinRespondents: cfg.MinRespondents}), Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
 		Limiter: svc.limiter, Frontend: frontend.Dist(), TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit,
 	})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

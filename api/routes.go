@@ -92,6 +92,14 @@ func (s *Server) routes() {
 	// Awareness figures.
 	v1.Get("/awareness/:code", s.guard(staff), s.getAwareness)
 
+	// The safe-city assessment: people or a read-only API key.
+	v1.Get("/assessment/:period/:code", s.assessmentAccess(false), s.getAssessment)
+	v1.Post("/assessment/:period/:code/lock", s.assessmentAccess(true), s.lockAssessment)
+	v1.Get("/assessment/:period/:code/export", s.assessmentAccess(false), s.exportAssessment)
+	v1.Get("/api-keys", s.guard(roles(auth.Admin)), s.listAPIKeys)
+	v1.Post("/api-keys", s.guard(roles(auth.Admin)), s.createAPIKey)
+	v1.Post("/api-keys/:id/revoke", s.guard(roles(auth.Admin)), s.revokeAPIKey)
+
 	// Administration.
 	v1.Post("/areas/import", s.guard(roles(auth.Admin)), s.limit("area-import", 20, time.Hour), s.importAreas)
 	v1.Get("/users", s.guard(roles(auth.Admin)), s.listUsers)

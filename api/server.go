@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"wuzha/internal/area"
+	"wuzha/internal/assessment"
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
 	"wuzha/internal/awareness"
@@ -44,6 +45,7 @@ type Deps struct {
 	Quiz           *quiz.Service
 	Sessions       *session.Service
 	Awareness      *awareness.Service
+	Assessment     *assessment.Service
 	Areas          *area.Store
 	Codes          *taxonomy.Store
 	Audit          *audit.Store

@@ -48,6 +48,7 @@ type Caller struct {
 	SignInID  string
 	IP        string
 	RequestID string
+	APIKeyID  int64 // set when an assessment API key, not a person, is calling
 }
 
 // Anonymous reports whether nobody is signed in.

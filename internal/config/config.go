@@ -32,6 +32,10 @@ type Config struct {
 	RefreshTTL     time.Duration  // WUZHA_REFRESH_TTL
 	BodyLimit      int            // WUZHA_BODY_LIMIT bytes
 	LogLevel       slog.Level     // WUZHA_LOG_LEVEL
+	// The assessment rule: WUZHA_TARGET_RATE, WUZHA_TARGET_COVERAGE, WUZHA_MIN_RESPONDENTS.
+	TargetRate     float64
+	TargetCoverage float64
+	MinRespondents int
 }
 
 // Production reports whether the installation runs in production mode, where
@@ -56,6 +60,18 @@ func Load() (Config, error) {
 		return c, fmt.Errorf("config: WUZHA_ENV must be development or production, not %q", c.Env)
 	}
 	var err error
+	if c.TargetRate, err = fraction("WUZHA_TARGET_RATE", 0.90); err != nil {
+		return c, err
+	}
+	if c.TargetCoverage, err = fraction("WUZHA_TARGET_COVERAGE", 0.05); err != nil {
+		return c, err
+	}
+	c.MinRespondents = 30
+	if v := os.Getenv("WUZHA_MIN_RESPONDENTS"); v != "" {
+		if c.MinRespondents, err = strconv.Atoi(v); err != nil || c.MinRespondents < 1 {
+			return c, fmt.Errorf("config: WUZHA_MIN_RESPONDENTS must be a whole number ≥ 1, not %q", v)
+		}
+	}
 	if c.AccessTTL, err = duration("WUZHA_ACCESS_TTL", 15*time.Minute); err != nil {
 		return c, err
 	}
@@ -180,6 +196,18 @@ func duration(name string, def time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("config: %s must be a positive duration like 15m, not %q", name, v)
 	}
 	return d, nil
+}
+
+func fraction(name string, def float64) (float64, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 || f > 1 {
+		return 0, fmt.Errorf("config: %s must be a number in (0, 1], not %q", name, v)
+	}
+	return f, nil
 }
 
 func secretFromEnv(name string, min int) ([]byte, error) {

@@ -297,4 +297,33 @@ CREATE UNIQUE INDEX idx_quiz_sessions_code ON quiz_sessions (join_code);
 CREATE INDEX idx_quiz_sessions_worker ON quiz_sessions (worker_id);
 CREATE INDEX idx_quiz_sessions_grid ON quiz_sessions (grid_path);
 `},
+	{5, "assessment", `
+CREATE TABLE assessment_snapshots (
+  id {{id}},
+  period VARCHAR(16) NOT NULL,
+  area_code VARCHAR(32) NOT NULL,
+  area_path VARCHAR(255) NOT NULL,
+  rows_json {{longtext}} NOT NULL,
+  rule_json TEXT NOT NULL,
+  checksum VARCHAR(64) NOT NULL,
+  locked_at {{ts}} NOT NULL,
+  locked_by BIGINT NOT NULL
+){{table}};
+CREATE UNIQUE INDEX idx_snapshots_period_area ON assessment_snapshots (period, area_code);
+
+CREATE TABLE api_keys (
+  id {{id}},
+  name VARCHAR(100) NOT NULL,
+  area_code VARCHAR(32) NOT NULL,
+  area_path VARCHAR(255) NOT NULL,
+  key_hash VARCHAR(64) NOT NULL,
+  prefix VARCHAR(16) NOT NULL,
+  created_by BIGINT NOT NULL,
+  created_at {{ts}} NOT NULL,
+  revoked_at {{ts}} NULL,
+  last_used_at {{ts}} NULL
+){{table}};
+CREATE UNIQUE INDEX idx_api_keys_hash ON api_keys (key_hash);
+CREATE INDEX idx_api_keys_area ON api_keys (area_path);
+`},
 }

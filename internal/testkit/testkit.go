@@ -29,6 +29,7 @@ import (
 
 	"wuzha/api"
 	"wuzha/internal/area"
+	"wuzha/internal/assessment"
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
 	"wuzha/internal/awareness"
@@ -180,7 +181,9 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 	}
 	contentSvc := content.NewService(db, areas, codes)
 	quizSvc := quiz.NewService(db, areas, codes)
-	srv := api.New(api.Deps{Log: log, DB: db, Auth: authSvc, Content: contentSvc, Quiz: quizSvc, Sessions: session.NewService(db, areas, quizSvc), Awareness: awareness.NewService(db, areas, codes), Areas: areas, Codes: codes, Audit: audit.NewStore(db), Limiter: limiter, TrustedProxies: proxies})
+	aw := awareness.NewService(db, areas, codes)
+	srv := api.New(api.Deps{Log: log, DB: db, Auth: authSvc, Content: contentSvc, Quiz: quizSvc, Sessions: session.NewService(db, areas, quizSvc), Awareness: aw,
+		Assessment: assessment.NewService(db, areas, aw, assessment.Rule{TargetRate: 0.9, TargetCoverage: 0.05, MinRespondents: 30}), Areas: areas, Codes: codes, Audit: audit.NewStore(db), Limiter: limiter, TrustedProxies: proxies})
 	srv.SetReady(!o.NotReady)
 	return &Env{T: t, DB: db, Server: srv, Auth: authSvc, Areas: areas, Vault: vault, Outbox: outboxPath, Logs: logs}
 }
