@@ -54,7 +54,7 @@ func TestAwarenessThroughTheAPI(t *testing.T) {
 			Respondents, Passed int64
 		}
 		ByAgeBand []struct {
-			Code                string
+			AgeBand             string `json:"age_band"`
 			Respondents, Passed int64
 		} `json:"by_age_band"`
 		Method string
@@ -71,7 +71,7 @@ func TestAwarenessThroughTheAPI(t *testing.T) {
 		t.Fatalf("by grid %+v", fig.Children)
 	}
 	for _, g := range fig.ByAgeBand {
-		if g.Code == "60p" && (g.Respondents != 1 || g.Passed != 1) {
+		if g.AgeBand == "60p" && (g.Respondents != 1 || g.Passed != 1) {
 			t.Fatalf("60+ %+v", g)
 		}
 	}

@@ -212,8 +212,8 @@ func TestTrainingCompletion(t *testing.T) {
 	admin := e.Staff("kc_admin", auth.Admin, "330802")
 	var lines struct {
 		Items []struct {
-			AreaCode                  string `json:"area_code"`
-			Role                      string
+			AreaCode                 string `json:"area_code"`
+			Role                     string
 			Staff, Completed, Passed int64
 		}
 	}

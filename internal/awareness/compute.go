@@ -57,10 +57,17 @@ type Child struct {
 	Coverage   *float64 `json:"coverage"`
 }
 
-// Group is one age band's or occupation's line.
-type Group struct {
-	Code string `json:"code"`
-	Name string `json:"name"`
+// AgeBandLine is one age band's line.
+type AgeBandLine struct {
+	AgeBand string `json:"age_band"`
+	Name    string `json:"name"`
+	Rate
+}
+
+// OccupationLine is one occupation's line.
+type OccupationLine struct {
+	Occupation string `json:"occupation"`
+	Name       string `json:"name"`
 	Rate
 }
 
@@ -80,15 +87,15 @@ type Figures struct {
 	Level    string `json:"level"`
 	Period   string `json:"period"`
 	Rate
-	Population   int64           `json:"population"`
-	Coverage     *float64        `json:"coverage"`
-	MeanScore    *float64        `json:"mean_score"`
-	Invalid      int64           `json:"invalid"`
-	Children     []Child         `json:"children"`
-	ByFraudType  []FraudTypeLine `json:"by_fraud_type"`
-	ByAgeBand    []Group         `json:"by_age_band"`
-	ByOccupation []Group         `json:"by_occupation"`
-	Method       string          `json:"method"`
+	Population   int64            `json:"population"`
+	Coverage     *float64         `json:"coverage"`
+	MeanScore    *float64         `json:"mean_score"`
+	Invalid      int64            `json:"invalid"`
+	Children     []Child          `json:"children"`
+	ByFraudType  []FraudTypeLine  `json:"by_fraud_type"`
+	ByAgeBand    []AgeBandLine    `json:"by_age_band"`
+	ByOccupation []OccupationLine `json:"by_occupation"`
+	Method       string           `json:"method"`
 }
 
 // counted is one counted attempt.
@@ -155,7 +162,7 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 		return Figures{}, err
 	}
 	f := Figures{AreaCode: a.Code, Name: a.Name, Level: string(a.Level), Period: p.Name, Method: Method,
-		Children: []Child{}, ByFraudType: []FraudTypeLine{}, ByAgeBand: []Group{}, ByOccupation: []Group{}}
+		Children: []Child{}, ByFraudType: []FraudTypeLine{}, ByAgeBand: []AgeBandLine{}, ByOccupation: []OccupationLine{}}
 	children, err := s.areas.Children(ctx, a.Code)
 	if err != nil {
 		return f, err
@@ -220,14 +227,14 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 		if t == nil {
 			t = &tally{}
 		}
-		f.ByAgeBand = append(f.ByAgeBand, Group{Code: e.Code, Name: e.Name, Rate: rate(t.passed, t.n)})
+		f.ByAgeBand = append(f.ByAgeBand, AgeBandLine{AgeBand: e.Code, Name: e.Name, Rate: rate(t.passed, t.n)})
 	}
 	for _, e := range lists.Occupations {
 		t := byOcc[e.Code]
 		if t == nil {
 			t = &tally{}
 		}
-		f.ByOccupation = append(f.ByOccupation, Group{Code: e.Code, Name: e.Name, Rate: rate(t.passed, t.n)})
+		f.ByOccupation = append(f.ByOccupation, OccupationLine{Occupation: e.Code, Name: e.Name, Rate: rate(t.passed, t.n)})
 	}
 	answers := map[string]*FraudTypeLine{}
 	for start := 0; start < len(ids); start += 1000 {

@@ -139,15 +139,15 @@ func TestFiguresEqualAnIndependentComputation(t *testing.T) {
 				t.Errorf("%s %s: children sum to %d/%d, area has %d/%d", per.Name, a.Code, cp, cn, got.Passed, got.Respondents)
 			}
 			for _, g := range got.ByAgeBand {
-				wg := w.byAge[g.Code]
+				wg := w.byAge[g.AgeBand]
 				if g.Respondents != wg[0] || g.Passed != wg[1] {
-					t.Errorf("%s %s age %s: %d/%d, want %d/%d", per.Name, a.Code, g.Code, g.Passed, g.Respondents, wg[1], wg[0])
+					t.Errorf("%s %s age %s: %d/%d, want %d/%d", per.Name, a.Code, g.AgeBand, g.Passed, g.Respondents, wg[1], wg[0])
 				}
 			}
 			for _, g := range got.ByOccupation {
-				wg := w.byOcc[g.Code]
+				wg := w.byOcc[g.Occupation]
 				if g.Respondents != wg[0] || g.Passed != wg[1] {
-					t.Errorf("%s %s occupation %s: %d/%d, want %d/%d", per.Name, a.Code, g.Code, g.Passed, g.Respondents, wg[1], wg[0])
+					t.Errorf("%s %s occupation %s: %d/%d, want %d/%d", per.Name, a.Code, g.Occupation, g.Passed, g.Respondents, wg[1], wg[0])
 				}
 			}
 			for _, l := range got.ByFraudType {
