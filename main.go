@@ -43,6 +43,7 @@ commands:
   migrate                                     apply database migrations
   seed                                        load the seed data (idempotent)
   user add --username U --role R --area CODE  create a staff user; password on stdin
+  awareness rebuild                           recompute the awareness counters from the raw attempts
 
 configuration is read from WUZHA_* environment variables (see README).
 `
@@ -101,6 +102,26 @@ func run(args []string, stdin io.Reader, stderr io.Writer) error {
 			return errors.New("unknown user subcommand")
 		}
 		return userAdd(cfg, log, args[2:], stdin)
+	case "awareness":
+		if len(args) < 2 || args[1] != "rebuild" {
+			fmt.Fprint(stderr, usage)
+			return errors.New("unknown awareness subcommand")
+		}
+		db, err := openDB(cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		ctx := context.Background()
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+		n, err := awareness.NewService(db, area.NewStore(db), taxonomy.NewStore(db)).Rebuild(ctx)
+		if err != nil {
+			return err
+		}
+		log.Info("awareness counters rebuilt", "respondent_periods", n)
+		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stderr, usage)
 		return nil

@@ -98,41 +98,6 @@ type Figures struct {
 	Method       string           `json:"method"`
 }
 
-// counted is one counted attempt.
-type counted struct {
-	ID          int64
-	GridPath    string
-	AgeBand     *string
-	Occupation  *string
-	Passed      bool
-	ScoreTenths int
-}
-
-// countedFilter is the SQL that makes an attempt count for period bounds:
-// submitted in the period, valid, on a resident quiz that counts, and the
-// resident's first such attempt in the period (earliest submission, then
-// lowest id), wherever that first one was made.
-const countedFilter = `a.status = 'submitted' AND a.invalid = ? AND q.audience = 'residents' AND q.counts_for_awareness = ?
-	AND a.submitted_at >= ? AND a.submitted_at < ?
-	AND NOT EXISTS (SELECT 1 FROM attempts b JOIN quizzes qb ON qb.id = b.quiz_id
-		WHERE b.user_id = a.user_id AND b.status = 'submitted' AND b.invalid = ? AND qb.audience = 'residents' AND qb.counts_for_awareness = ?
-		AND b.submitted_at >= ? AND b.submitted_at < ?
-		AND (b.submitted_at < a.submitted_at OR (b.submitted_at = a.submitted_at AND b.id < a.id)))`
-
-func (s *Service) counted(ctx context.Context, path string, p Period) ([]counted, error) {
-	var rows []counted
-	err := s.db.WithContext(ctx).Table("attempts a").
-		Select("a.id, a.grid_path, a.age_band, a.occupation, a.passed, a.score_tenths").
-		Joins("JOIN quizzes q ON q.id = a.quiz_id").
-		Where(countedFilter, false, true, p.Start, p.End, false, true, p.Start, p.End).
-		Where("a.grid_path LIKE ?", area.SubtreeLike(path)).
-		Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("awareness: counted attempts: %w", err)
-	}
-	return rows, nil
-}
-
 // ErrNoArea is an unknown area code.
 var ErrNoArea = errors.New("awareness: unknown area")
 
@@ -152,10 +117,13 @@ func (s *Service) Compute(ctx context.Context, c auth.Caller, code string, p Per
 	return s.compute(ctx, a, p)
 }
 
+// compute reads the maintained counters of a's subtree: a few thousand
+// cells for a whole city and quarter, never the raw attempts.
 func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, error) {
-	rows, err := s.counted(ctx, a.Path, p)
-	if err != nil {
-		return Figures{}, err
+	var cells []Cell
+	db := s.db.WithContext(ctx)
+	if err := db.Where("period = ? AND grid_path LIKE ?", p.Name, area.SubtreeLike(a.Path)).Find(&cells).Error; err != nil {
+		return Figures{}, fmt.Errorf("awareness: cells: %w", err)
 	}
 	lists, err := s.codes.Lists(ctx)
 	if err != nil {
@@ -172,38 +140,26 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 	var scoreSum int64
 	byChild := make([]tally, len(children))
 	byAge, byOcc := map[string]*tally{}, map[string]*tally{}
-	ids := make([]int64, 0, len(rows))
-	for _, r := range rows {
-		ids = append(ids, r.ID)
-		total.n++
-		scoreSum += int64(r.ScoreTenths)
-		inc := func(t *tally) {
-			t.n++
-			if r.Passed {
-				t.passed++
-			}
-		}
-		if r.Passed {
-			total.passed++
-		}
+	for _, c := range cells {
+		total.n += c.Respondents
+		total.passed += c.Passed
+		scoreSum += c.ScoreTenths
 		for i, ch := range children {
-			if strings.HasPrefix(r.GridPath, ch.Path) {
-				inc(&byChild[i])
+			if strings.HasPrefix(c.GridPath, ch.Path) {
+				byChild[i].n += c.Respondents
+				byChild[i].passed += c.Passed
 				break
 			}
 		}
 		for _, g := range []struct {
 			m    map[string]*tally
-			code *string
-		}{{byAge, r.AgeBand}, {byOcc, r.Occupation}} {
-			k := ""
-			if g.code != nil {
-				k = *g.code
+			code string
+		}{{byAge, c.AgeBand}, {byOcc, c.Occupation}} {
+			if g.m[g.code] == nil {
+				g.m[g.code] = &tally{}
 			}
-			if g.m[k] == nil {
-				g.m[k] = &tally{}
-			}
-			inc(g.m[k])
+			g.m[g.code].n += c.Respondents
+			g.m[g.code].passed += c.Passed
 		}
 	}
 	f.Rate = rate(total.passed, total.n)
@@ -236,41 +192,30 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 		}
 		f.ByOccupation = append(f.ByOccupation, OccupationLine{Occupation: e.Code, Name: e.Name, Rate: rate(t.passed, t.n)})
 	}
-	answers := map[string]*FraudTypeLine{}
-	for start := 0; start < len(ids); start += 1000 {
-		var lines []struct {
-			FraudType string
-			Answered  int64
-			Correct   int64
-		}
-		err := s.db.WithContext(ctx).Table("attempt_answers").Select("fraud_type, COUNT(*) AS answered, SUM(CASE WHEN correct THEN 1 ELSE 0 END) AS correct").
-			Where("attempt_id IN ?", ids[start:min(start+1000, len(ids))]).Group("fraud_type").Scan(&lines).Error
-		if err != nil {
-			return f, err
-		}
-		for _, l := range lines {
-			if answers[l.FraudType] == nil {
-				answers[l.FraudType] = &FraudTypeLine{FraudType: l.FraudType}
-			}
-			answers[l.FraudType].Answered += l.Answered
-			answers[l.FraudType].Correct += l.Correct
-		}
+	var answers []AnswerCell
+	err = db.Model(&AnswerCell{}).Select("fraud_type, SUM(answered) AS answered, SUM(correct) AS correct").
+		Where("period = ? AND grid_path LIKE ?", p.Name, area.SubtreeLike(a.Path)).Group("fraud_type").Scan(&answers).Error
+	if err != nil {
+		return f, err
+	}
+	byType := map[string]AnswerCell{}
+	for _, an := range answers {
+		byType[an.FraudType] = an
 	}
 	for _, e := range lists.FraudTypes {
-		l := answers[e.Code]
-		if l == nil {
-			l = &FraudTypeLine{FraudType: e.Code}
-		}
-		l.Name = e.Name
+		an := byType[e.Code]
+		l := FraudTypeLine{FraudType: e.Code, Name: e.Name, Answered: an.Answered, Correct: an.Correct}
 		if l.Answered > 0 {
 			r := float64(l.Correct) / float64(l.Answered)
 			l.Rate = &r
 		}
-		f.ByFraudType = append(f.ByFraudType, *l)
+		f.ByFraudType = append(f.ByFraudType, l)
 	}
-	err = s.db.WithContext(ctx).Table("attempts a").Joins("JOIN quizzes q ON q.id = a.quiz_id").
-		Where("a.status = 'submitted' AND a.invalid = ? AND q.audience = 'residents' AND q.counts_for_awareness = ? AND a.submitted_at >= ? AND a.submitted_at < ? AND a.grid_path LIKE ?",
-			true, true, p.Start, p.End, area.SubtreeLike(a.Path)).Count(&f.Invalid).Error
+	var invalid *int64
+	err = db.Model(&InvalidCell{}).Select("SUM(n)").Where("period = ? AND grid_path LIKE ?", p.Name, area.SubtreeLike(a.Path)).Scan(&invalid).Error
+	if invalid != nil {
+		f.Invalid = *invalid
+	}
 	return f, err
 }
 

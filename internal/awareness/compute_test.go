@@ -98,6 +98,11 @@ func TestFiguresEqualAnIndependentComputation(t *testing.T) {
 	}
 
 	svc := awareness.NewService(db, areas, codes)
+	// The rows went straight into the tables, past the submit path: build
+	// the counters from them as `wuzha awareness rebuild` does.
+	if _, err := svc.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
 	root := auth.Caller{UserID: 1, Role: auth.Admin, AreaCode: "330800", AreaPath: "/330800/"}
 	quizByID := map[int64]quiz.Quiz{}
 	for _, q := range quizzes {

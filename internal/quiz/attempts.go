@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"wuzha/internal/auth"
+	"wuzha/internal/awareness"
 	"wuzha/internal/fault"
 )
 
@@ -467,6 +468,11 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 		if err := tx.Create(&rows).Error; err != nil {
 			return err
 		}
+		if q.Audience == Residents && q.CountsForAwareness {
+			if err := awareness.Record(tx, submission(a, now, res, tenths, rows)); err != nil {
+				return err
+			}
+		}
 		if res.Invalid || len(cq.pools) == 0 {
 			return nil
 		}
@@ -575,4 +581,25 @@ func (s *Service) GetAttempt(ctx context.Context, c auth.Caller, id int64) (Atte
 		v.Result = &r
 	}
 	return v, nil
+}
+
+// submission is what the awareness counters need of a graded attempt.
+func submission(a Attempt, at time.Time, res Result, tenths int, rows []AttemptAnswer) awareness.Submission {
+	deref := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	answers := map[string][2]int64{}
+	for _, r := range rows {
+		c := answers[r.FraudType]
+		c[0]++
+		if r.Correct {
+			c[1]++
+		}
+		answers[r.FraudType] = c
+	}
+	return awareness.Submission{AttemptID: a.ID, UserID: a.UserID, SubmittedAt: at, GridPath: deref(a.GridPath), AgeBand: deref(a.AgeBand),
+		Occupation: deref(a.Occupation), Passed: res.Passed, ScoreTenths: tenths, Invalid: res.Invalid, Answers: answers}
 }

@@ -326,4 +326,39 @@ CREATE TABLE api_keys (
 CREATE UNIQUE INDEX idx_api_keys_hash ON api_keys (key_hash);
 CREATE INDEX idx_api_keys_area ON api_keys (area_path);
 `},
+	{6, "awareness counters", `
+CREATE TABLE awareness_first (
+  period VARCHAR(16) NOT NULL,
+  user_id BIGINT NOT NULL,
+  attempt_id BIGINT NOT NULL,
+  PRIMARY KEY (period, user_id)
+){{table}};
+
+CREATE TABLE awareness_cells (
+  period VARCHAR(16) NOT NULL,
+  grid_path VARCHAR(255) NOT NULL,
+  age_band VARCHAR(32) NOT NULL,
+  occupation VARCHAR(32) NOT NULL,
+  respondents BIGINT NOT NULL,
+  passed BIGINT NOT NULL,
+  score_tenths BIGINT NOT NULL,
+  PRIMARY KEY (period, grid_path, age_band, occupation)
+){{table}};
+
+CREATE TABLE awareness_answers (
+  period VARCHAR(16) NOT NULL,
+  grid_path VARCHAR(255) NOT NULL,
+  fraud_type VARCHAR(32) NOT NULL,
+  answered BIGINT NOT NULL,
+  correct BIGINT NOT NULL,
+  PRIMARY KEY (period, grid_path, fraud_type)
+){{table}};
+
+CREATE TABLE awareness_invalid (
+  period VARCHAR(16) NOT NULL,
+  grid_path VARCHAR(255) NOT NULL,
+  n BIGINT NOT NULL,
+  PRIMARY KEY (period, grid_path)
+){{table}};
+`},
 }

@@ -1,0 +1,275 @@
+package awareness
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// The maintained counters: per period, per grid, per age band × occupation,
+// the respondents, passed and score sum of counted attempts; per fraud type
+// the answers; the invalid attempts left out; and which attempt was each
+// resident's first in the period. They are kept in the submit transaction
+// and can be rebuilt from the raw attempts at any time (Rebuild).
+
+// First marks a resident's counted attempt in a period.
+type First struct {
+	Period    string `gorm:"primaryKey"`
+	UserID    int64  `gorm:"primaryKey"`
+	AttemptID int64
+}
+
+// TableName is the first-attempt markers table.
+func (First) TableName() string { return "awareness_first" }
+
+// Cell counts respondents of one group in one grid and period.
+type Cell struct {
+	Period      string `gorm:"primaryKey"`
+	GridPath    string `gorm:"primaryKey"`
+	AgeBand     string `gorm:"primaryKey"`
+	Occupation  string `gorm:"primaryKey"`
+	Respondents int64
+	Passed      int64
+	ScoreTenths int64
+}
+
+// TableName is the cells table.
+func (Cell) TableName() string { return "awareness_cells" }
+
+// AnswerCell counts answers on one fraud type in one grid and period.
+type AnswerCell struct {
+	Period    string `gorm:"primaryKey"`
+	GridPath  string `gorm:"primaryKey"`
+	FraudType string `gorm:"primaryKey"`
+	Answered  int64
+	Correct   int64
+}
+
+// TableName is the answer counters table.
+func (AnswerCell) TableName() string { return "awareness_answers" }
+
+// InvalidCell counts attempts left out as invalid in one grid and period.
+type InvalidCell struct {
+	Period   string `gorm:"primaryKey"`
+	GridPath string `gorm:"primaryKey"`
+	N        int64
+}
+
+// TableName is the invalid counters table.
+func (InvalidCell) TableName() string { return "awareness_invalid" }
+
+// PeriodsOf names the month and the quarter a submission falls in.
+func PeriodsOf(t time.Time) []string {
+	l := t.In(Shanghai)
+	return []string{fmt.Sprintf("%d-%02d", l.Year(), int(l.Month())), fmt.Sprintf("%dQ%d", l.Year(), (int(l.Month())-1)/3+1)}
+}
+
+// Submission is what the counters need of a graded attempt.
+type Submission struct {
+	AttemptID   int64
+	UserID      int64
+	SubmittedAt time.Time
+	GridPath    string
+	AgeBand     string
+	Occupation  string
+	Passed      bool
+	ScoreTenths int
+	Invalid     bool
+	Answers     map[string][2]int64 // fraud type → answered, correct
+}
+
+func add(col string, n int64) clause.Expr {
+	return gorm.Expr(col+" + ?", n)
+}
+
+// Record updates the counters for one submission of a counting resident
+// quiz, inside the submit transaction tx. A resident's first valid
+// submission in a period claims the period's marker (a primary key, so
+// concurrent submissions on any number of instances cannot both claim it);
+// only the claimant is counted.
+func Record(tx *gorm.DB, s Submission) error {
+	for _, p := range PeriodsOf(s.SubmittedAt) {
+		if s.Invalid {
+			err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "period"}, {Name: "grid_path"}},
+				DoUpdates: clause.Assignments(map[string]any{"n": add("awareness_invalid.n", 1)})}).
+				Create(&InvalidCell{Period: p, GridPath: s.GridPath, N: 1}).Error
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&First{Period: p, UserID: s.UserID, AttemptID: s.AttemptID})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			continue // not the resident's first in this period
+		}
+		if err := addCell(tx, Cell{Period: p, GridPath: s.GridPath, AgeBand: s.AgeBand, Occupation: s.Occupation, Respondents: 1, Passed: b2i(s.Passed), ScoreTenths: int64(s.ScoreTenths)}); err != nil {
+			return err
+		}
+		if err := addAnswers(tx, p, s.GridPath, s.Answers); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func addCell(tx *gorm.DB, c Cell) error {
+	return tx.Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "period"}, {Name: "grid_path"}, {Name: "age_band"}, {Name: "occupation"}},
+		DoUpdates: clause.Assignments(map[string]any{
+			"respondents": add("awareness_cells.respondents", c.Respondents), "passed": add("awareness_cells.passed", c.Passed),
+			"score_tenths": add("awareness_cells.score_tenths", c.ScoreTenths)}),
+	}).Create(&c).Error
+}
+
+func addAnswers(tx *gorm.DB, period, grid string, answers map[string][2]int64) error {
+	types := make([]string, 0, len(answers))
+	for ft := range answers {
+		types = append(types, ft)
+	}
+	sort.Strings(types) // a fixed order keeps concurrent upserts from deadlocking
+	for _, ft := range types {
+		a := answers[ft]
+		err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "period"}, {Name: "grid_path"}, {Name: "fraud_type"}},
+			DoUpdates: clause.Assignments(map[string]any{"answered": add("awareness_answers.answered", a[0]), "correct": add("awareness_answers.correct", a[1])}),
+		}).Create(&AnswerCell{Period: period, GridPath: grid, FraudType: ft, Answered: a[0], Correct: a[1]}).Error
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Rebuild recomputes every counter from the raw attempts, in one
+// transaction: `wuzha awareness rebuild`. Run it when no one is submitting
+// (it replaces the counters wholesale).
+func (s *Service) Rebuild(ctx context.Context) (int, error) {
+	var rows []struct {
+		ID          int64
+		UserID      int64
+		SubmittedAt time.Time
+		GridPath    *string
+		AgeBand     *string
+		Occupation  *string
+		Passed      bool
+		ScoreTenths int
+		Invalid     bool
+	}
+	err := s.db.WithContext(ctx).Table("attempts a").Select("a.id, a.user_id, a.submitted_at, a.grid_path, a.age_band, a.occupation, a.passed, a.score_tenths, a.invalid").
+		Joins("JOIN quizzes q ON q.id = a.quiz_id").
+		Where("a.status = 'submitted' AND q.audience = 'residents' AND q.counts_for_awareness = ?", true).
+		Order("a.submitted_at, a.id").Scan(&rows).Error
+	if err != nil {
+		return 0, fmt.Errorf("awareness: rebuild: %w", err)
+	}
+	answers := map[int64]map[string][2]int64{}
+	var ans []struct {
+		AttemptID int64
+		FraudType string
+		Answered  int64
+		Correct   int64
+	}
+	err = s.db.WithContext(ctx).Table("attempt_answers").Select("attempt_id, fraud_type, COUNT(*) AS answered, SUM(CASE WHEN correct THEN 1 ELSE 0 END) AS correct").
+		Group("attempt_id, fraud_type").Scan(&ans).Error
+	if err != nil {
+		return 0, err
+	}
+	for _, a := range ans {
+		if answers[a.AttemptID] == nil {
+			answers[a.AttemptID] = map[string][2]int64{}
+		}
+		answers[a.AttemptID][a.FraudType] = [2]int64{a.Answered, a.Correct}
+	}
+	firsts := map[[2]any]bool{}
+	var fs []First
+	cells := map[[4]string]*Cell{}
+	acells := map[[3]string]*AnswerCell{}
+	inv := map[[2]string]*InvalidCell{}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	for _, r := range rows {
+		grid := str(r.GridPath)
+		for _, p := range PeriodsOf(r.SubmittedAt) {
+			if r.Invalid {
+				k := [2]string{p, grid}
+				if inv[k] == nil {
+					inv[k] = &InvalidCell{Period: p, GridPath: grid}
+				}
+				inv[k].N++
+				continue
+			}
+			if firsts[[2]any{p, r.UserID}] {
+				continue
+			}
+			firsts[[2]any{p, r.UserID}] = true
+			fs = append(fs, First{Period: p, UserID: r.UserID, AttemptID: r.ID})
+			k := [4]string{p, grid, str(r.AgeBand), str(r.Occupation)}
+			if cells[k] == nil {
+				cells[k] = &Cell{Period: p, GridPath: grid, AgeBand: k[2], Occupation: k[3]}
+			}
+			c := cells[k]
+			c.Respondents++
+			c.Passed += b2i(r.Passed)
+			c.ScoreTenths += int64(r.ScoreTenths)
+			for ft, a := range answers[r.ID] {
+				ak := [3]string{p, grid, ft}
+				if acells[ak] == nil {
+					acells[ak] = &AnswerCell{Period: p, GridPath: grid, FraudType: ft}
+				}
+				acells[ak].Answered += a[0]
+				acells[ak].Correct += a[1]
+			}
+		}
+	}
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		for _, t := range []string{"awareness_first", "awareness_cells", "awareness_answers", "awareness_invalid"} {
+			if err := tx.Exec("DELETE FROM " + t).Error; err != nil {
+				return err
+			}
+		}
+		if err := insertAll(tx, fs); err != nil {
+			return err
+		}
+		if err := insertAll(tx, values(cells)); err != nil {
+			return err
+		}
+		if err := insertAll(tx, values(acells)); err != nil {
+			return err
+		}
+		return insertAll(tx, values(inv))
+	})
+	return len(fs), err
+}
+
+func values[K comparable, V any](m map[K]*V) []V {
+	out := make([]V, 0, len(m))
+	for _, v := range m {
+		out = append(out, *v)
+	}
+	return out
+}
+
+func insertAll[T any](tx *gorm.DB, rows []T) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.CreateInBatches(&rows, 500).Error
+}
