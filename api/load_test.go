@@ -46,7 +46,14 @@ func TestSubmitLoad(t *testing.T) {
 	// created in bulk; then every attempt is started over HTTP before the
 	// submission clock starts.
 	budget := seconds * 2000
-	tokens := e.BulkResidents(budget, "30_44", "company_staff", "330802001001001")
+	// Spread over grids, age bands and occupations as a real city is.
+	var tokens []string
+	groups := [][3]string{{"30_44", "company_staff", "330802001001001"}, {"60p", "retiree", "330802001001002"}, {"18_29", "student", "330802001002001"},
+		{"45_59", "farmer", "330802002001001"}, {"u18", "student", "330802002001002"}, {"30_44", "homemaker", "330802003001001"},
+		{"60p", "farmer", "330802003002001"}, {"18_29", "flexible", "330802004001001"}}
+	for _, g := range groups {
+		tokens = append(tokens, e.BulkResidents(budget/len(groups), g[0], g[1], g[2])...)
+	}
 	type job struct {
 		token string
 		s     started

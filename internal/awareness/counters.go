@@ -15,6 +15,15 @@ import (
 // the answers; the invalid attempts left out; and which attempt was each
 // resident's first in the period. They are kept in the submit transaction
 // and can be rebuilt from the raw attempts at any time (Rebuild).
+//
+// Each counter is split over Shards rows picked by the attempt id: a busy
+// grid's submissions then lock different rows instead of queueing on one,
+// and readers sum the shards.
+
+// Shards is how many rows one counter is split over.
+const Shards = 8
+
+func shardOf(attemptID int64) int { return int(attemptID % Shards) }
 
 // First marks a resident's counted attempt in a period.
 type First struct {
@@ -32,6 +41,7 @@ type Cell struct {
 	GridPath    string `gorm:"primaryKey"`
 	AgeBand     string `gorm:"primaryKey"`
 	Occupation  string `gorm:"primaryKey"`
+	Shard       int    `gorm:"primaryKey"`
 	Respondents int64
 	Passed      int64
 	ScoreTenths int64
@@ -45,6 +55,7 @@ type AnswerCell struct {
 	Period    string `gorm:"primaryKey"`
 	GridPath  string `gorm:"primaryKey"`
 	FraudType string `gorm:"primaryKey"`
+	Shard     int    `gorm:"primaryKey"`
 	Answered  int64
 	Correct   int64
 }
@@ -56,6 +67,7 @@ func (AnswerCell) TableName() string { return "awareness_answers" }
 type InvalidCell struct {
 	Period   string `gorm:"primaryKey"`
 	GridPath string `gorm:"primaryKey"`
+	Shard    int    `gorm:"primaryKey"`
 	N        int64
 }
 
@@ -92,11 +104,13 @@ func add(col string, n int64) clause.Expr {
 // concurrent submissions on any number of instances cannot both claim it);
 // only the claimant is counted.
 func Record(tx *gorm.DB, s Submission) error {
+	var cells []Cell
+	var answers []AnswerCell
 	for _, p := range PeriodsOf(s.SubmittedAt) {
 		if s.Invalid {
-			err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "period"}, {Name: "grid_path"}},
+			err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "period"}, {Name: "grid_path"}, {Name: "shard"}},
 				DoUpdates: clause.Assignments(map[string]any{"n": add("awareness_invalid.n", 1)})}).
-				Create(&InvalidCell{Period: p, GridPath: s.GridPath, N: 1}).Error
+				Create(&InvalidCell{Period: p, GridPath: s.GridPath, Shard: shardOf(s.AttemptID), N: 1}).Error
 			if err != nil {
 				return err
 			}
@@ -109,14 +123,38 @@ func Record(tx *gorm.DB, s Submission) error {
 		if res.RowsAffected == 0 {
 			continue // not the resident's first in this period
 		}
-		if err := addCell(tx, Cell{Period: p, GridPath: s.GridPath, AgeBand: s.AgeBand, Occupation: s.Occupation, Respondents: 1, Passed: b2i(s.Passed), ScoreTenths: int64(s.ScoreTenths)}); err != nil {
-			return err
-		}
-		if err := addAnswers(tx, p, s.GridPath, s.Answers); err != nil {
+		cells = append(cells, Cell{Period: p, GridPath: s.GridPath, AgeBand: s.AgeBand, Occupation: s.Occupation, Shard: shardOf(s.AttemptID), Respondents: 1, Passed: b2i(s.Passed), ScoreTenths: int64(s.ScoreTenths)})
+		answers = append(answers, answerCells(p, s.GridPath, shardOf(s.AttemptID), s.Answers)...)
+	}
+	// One multi-row upsert each for the cells and the answers of both periods.
+	if len(cells) > 0 {
+		err := tx.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "period"}, {Name: "grid_path"}, {Name: "age_band"}, {Name: "occupation"}, {Name: "shard"}},
+			DoUpdates: clause.Assignments(map[string]any{
+				"respondents": gorm.Expr("awareness_cells.respondents + " + excluded(tx, "respondents")), "passed": gorm.Expr("awareness_cells.passed + " + excluded(tx, "passed")),
+				"score_tenths": gorm.Expr("awareness_cells.score_tenths + " + excluded(tx, "score_tenths"))}),
+		}).Create(&cells).Error
+		if err != nil {
 			return err
 		}
 	}
+	if len(answers) > 0 {
+		return tx.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "period"}, {Name: "grid_path"}, {Name: "fraud_type"}, {Name: "shard"}},
+			DoUpdates: clause.Assignments(map[string]any{"answered": gorm.Expr("awareness_answers.answered + " + excluded(tx, "answered")),
+				"correct": gorm.Expr("awareness_answers.correct + " + excluded(tx, "correct"))}),
+		}).Create(&answers).Error
+	}
 	return nil
+}
+
+// excluded names the value an upsert tried to insert into col: VALUES(col)
+// on MySQL, excluded.col on SQLite.
+func excluded(tx *gorm.DB, col string) string {
+	if tx.Dialector.Name() == "mysql" {
+		return "VALUES(" + col + ")"
+	}
+	return "excluded." + col
 }
 
 func b2i(b bool) int64 {
@@ -126,32 +164,20 @@ func b2i(b bool) int64 {
 	return 0
 }
 
-func addCell(tx *gorm.DB, c Cell) error {
-	return tx.Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "period"}, {Name: "grid_path"}, {Name: "age_band"}, {Name: "occupation"}},
-		DoUpdates: clause.Assignments(map[string]any{
-			"respondents": add("awareness_cells.respondents", c.Respondents), "passed": add("awareness_cells.passed", c.Passed),
-			"score_tenths": add("awareness_cells.score_tenths", c.ScoreTenths)}),
-	}).Create(&c).Error
-}
-
-func addAnswers(tx *gorm.DB, period, grid string, answers map[string][2]int64) error {
+// answerCells are the answer counters of one submission, in a fixed order
+// (so concurrent upserts lock rows in the same order and cannot deadlock).
+func answerCells(period, grid string, shard int, answers map[string][2]int64) []AnswerCell {
 	types := make([]string, 0, len(answers))
 	for ft := range answers {
 		types = append(types, ft)
 	}
-	sort.Strings(types) // a fixed order keeps concurrent upserts from deadlocking
+	sort.Strings(types)
+	out := make([]AnswerCell, 0, len(types))
 	for _, ft := range types {
 		a := answers[ft]
-		err := tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "period"}, {Name: "grid_path"}, {Name: "fraud_type"}},
-			DoUpdates: clause.Assignments(map[string]any{"answered": add("awareness_answers.answered", a[0]), "correct": add("awareness_answers.correct", a[1])}),
-		}).Create(&AnswerCell{Period: period, GridPath: grid, FraudType: ft, Answered: a[0], Correct: a[1]}).Error
-		if err != nil {
-			return err
-		}
+		out = append(out, AnswerCell{Period: period, GridPath: grid, FraudType: ft, Shard: shard, Answered: a[0], Correct: a[1]})
 	}
-	return nil
+	return out
 }
 
 // Rebuild recomputes every counter from the raw attempts, in one
@@ -196,9 +222,21 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 	}
 	firsts := map[[2]any]bool{}
 	var fs []First
-	cells := map[[4]string]*Cell{}
-	acells := map[[3]string]*AnswerCell{}
-	inv := map[[2]string]*InvalidCell{}
+	type cellKey struct {
+		period, grid, age, occ string
+		shard                  int
+	}
+	type answerKey struct {
+		period, grid, ft string
+		shard            int
+	}
+	type invalidKey struct {
+		period, grid string
+		shard        int
+	}
+	cells := map[cellKey]*Cell{}
+	acells := map[answerKey]*AnswerCell{}
+	inv := map[invalidKey]*InvalidCell{}
 	str := func(p *string) string {
 		if p == nil {
 			return ""
@@ -206,12 +244,12 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 		return *p
 	}
 	for _, r := range rows {
-		grid := str(r.GridPath)
+		grid, shard := str(r.GridPath), shardOf(r.ID)
 		for _, p := range PeriodsOf(r.SubmittedAt) {
 			if r.Invalid {
-				k := [2]string{p, grid}
+				k := invalidKey{p, grid, shard}
 				if inv[k] == nil {
-					inv[k] = &InvalidCell{Period: p, GridPath: grid}
+					inv[k] = &InvalidCell{Period: p, GridPath: grid, Shard: shard}
 				}
 				inv[k].N++
 				continue
@@ -221,18 +259,18 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 			}
 			firsts[[2]any{p, r.UserID}] = true
 			fs = append(fs, First{Period: p, UserID: r.UserID, AttemptID: r.ID})
-			k := [4]string{p, grid, str(r.AgeBand), str(r.Occupation)}
+			k := cellKey{p, grid, str(r.AgeBand), str(r.Occupation), shard}
 			if cells[k] == nil {
-				cells[k] = &Cell{Period: p, GridPath: grid, AgeBand: k[2], Occupation: k[3]}
+				cells[k] = &Cell{Period: p, GridPath: grid, AgeBand: k.age, Occupation: k.occ, Shard: shard}
 			}
 			c := cells[k]
 			c.Respondents++
 			c.Passed += b2i(r.Passed)
 			c.ScoreTenths += int64(r.ScoreTenths)
 			for ft, a := range answers[r.ID] {
-				ak := [3]string{p, grid, ft}
+				ak := answerKey{p, grid, ft, shard}
 				if acells[ak] == nil {
-					acells[ak] = &AnswerCell{Period: p, GridPath: grid, FraudType: ft}
+					acells[ak] = &AnswerCell{Period: p, GridPath: grid, FraudType: ft, Shard: shard}
 				}
 				acells[ak].Answered += a[0]
 				acells[ak].Correct += a[1]

@@ -339,26 +339,29 @@ CREATE TABLE awareness_cells (
   grid_path VARCHAR(255) NOT NULL,
   age_band VARCHAR(32) NOT NULL,
   occupation VARCHAR(32) NOT NULL,
+  shard INTEGER NOT NULL,
   respondents BIGINT NOT NULL,
   passed BIGINT NOT NULL,
   score_tenths BIGINT NOT NULL,
-  PRIMARY KEY (period, grid_path, age_band, occupation)
+  PRIMARY KEY (period, grid_path, age_band, occupation, shard)
 ){{table}};
 
 CREATE TABLE awareness_answers (
   period VARCHAR(16) NOT NULL,
   grid_path VARCHAR(255) NOT NULL,
   fraud_type VARCHAR(32) NOT NULL,
+  shard INTEGER NOT NULL,
   answered BIGINT NOT NULL,
   correct BIGINT NOT NULL,
-  PRIMARY KEY (period, grid_path, fraud_type)
+  PRIMARY KEY (period, grid_path, fraud_type, shard)
 ){{table}};
 
 CREATE TABLE awareness_invalid (
   period VARCHAR(16) NOT NULL,
   grid_path VARCHAR(255) NOT NULL,
+  shard INTEGER NOT NULL,
   n BIGINT NOT NULL,
-  PRIMARY KEY (period, grid_path)
+  PRIMARY KEY (period, grid_path, shard)
 ){{table}};
 `},
 }

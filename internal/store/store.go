@@ -101,7 +101,23 @@ func Open(dsn, sqlitePath string, opt Options) (*DB, error) {
 		if mc.WriteTimeout == 0 {
 			mc.WriteTimeout = 30 * time.Second
 		}
-		g, err := gorm.Open(mysql.New(mysql.Config{DSNConfig: mc}), cfg)
+		// READ COMMITTED: upserts of counters must not take gap locks that
+		// serialize unrelated rows (and TiDB has none to rely on). MySQL 8
+		// names the variable transaction_isolation, MariaDB before 11.1
+		// tx_isolation.
+		var g *gorm.DB
+		for _, name := range []string{"transaction_isolation", "tx_isolation"} {
+			c := *mc
+			c.Params = map[string]string{}
+			for k, v := range mc.Params {
+				c.Params[k] = v
+			}
+			c.Params[name] = "'READ-COMMITTED'"
+			g, err = gorm.Open(mysql.New(mysql.Config{DSNConfig: &c}), cfg)
+			if err == nil {
+				break
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("store: open mysql: %w", err)
 		}
