@@ -118,7 +118,7 @@ func (s *Server) listAPIKeys(c *fiber.Ctx) error {
 func (s *Server) revokeAPIKey(c *fiber.Ctx) error {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return errBadParam
+		return assessment.ErrKeyNotFound
 	}
 	if err := s.Assessment.RevokeKey(c.UserContext(), caller(c), id); err != nil {
 		return err

@@ -11,7 +11,7 @@ import (
 )
 
 // getAwareness answers an area's awareness figures for ?period= (default:
-// the current quarter), computed from the raw attempts.
+// the current quarter), read from the maintained counters.
 func (s *Server) getAwareness(c *fiber.Ctx) error {
 	name := c.Query("period", awareness.CurrentQuarter(time.Now()))
 	p, err := awareness.ParsePeriod(name, time.Now())

@@ -86,7 +86,8 @@ test('resident signs in by SMS, fills the profile and sees the home page', { tim
   await masked.waitFor()
   assert.equal(await masked.textContent(), '138****5678')
   await page.getByTestId('grid-name').getByText(gridPath.at(-1).name).waitFor()
-  await page.getByText('即将上线').first().waitFor()
+  // The prize quizzes open for this grid: the city-wide demo quiz.
+  await page.getByTestId('quiz-card').filter({ hasText: '全民反诈知识有奖问答（演示）' }).getByTestId('take-quiz').waitFor()
   await shot(page, 'resident-home')
 
   // The tokens survive a reload; nothing stored holds the phone number.

@@ -150,8 +150,9 @@ test('the console works on a phone and the new editor gets the editor menu', { t
   const menu = desk.page.getByTestId('console-menu')
   await menu.getByRole('link', { name: '预警管理' }).waitFor()
   assert.equal(await menu.getByRole('link', { name: '用户管理' }).count(), 0)
+  await menu.getByRole('link', { name: '问答活动' }).waitFor()
   await menu.getByRole('link', { name: '题库' }).click()
-  await desk.page.getByText('即将上线').first().waitFor()
+  await desk.page.getByTestId('questions-table').locator('tbody tr[data-id]').first().waitFor()
   // Admin pages are out of reach by address too.
   await desk.page.goto('/staff/users')
   await desk.page.waitForURL((url) => url.pathname === '/staff')

@@ -66,6 +66,7 @@ type Sheet struct {
 	LockedAt *time.Time `json:"locked_at"`
 	Rule     Rule       `json:"rule"`
 	Method   string     `json:"method"`
+	Note     string     `json:"note"` // "based on N quiz respondents; method v1"
 }
 
 // Snapshot is a locked sheet; it is written once and never changed.
@@ -162,6 +163,7 @@ func (s *Service) live(ctx context.Context, c auth.Caller, code string, p awaren
 			Rate: ch.Rate.Rate, CILow: ch.CILow, CIHigh: ch.CIHigh, Coverage: ch.Coverage,
 			Score: s.rule.Score(ch.Rate.Rate, ch.Coverage), SufficientSample: ch.Respondents >= int64(s.rule.MinRespondents)})
 	}
+	sh.Note = awareness.Note(f.Respondents)
 	rank(sh.Rows)
 	sort.Slice(sh.Rows, func(i, j int) bool { return sh.Rows[i].AreaCode < sh.Rows[j].AreaCode })
 	return sh, a, nil
@@ -196,6 +198,11 @@ func fromSnapshot(snap Snapshot, a area.Area) (Sheet, error) {
 	if err := json.Unmarshal([]byte(snap.RowsJSON), &sh.Rows); err != nil {
 		return sh, fmt.Errorf("assessment: snapshot rows: %w", err)
 	}
+	var n int64
+	for _, r := range sh.Rows {
+		n += r.Respondents
+	}
+	sh.Note = awareness.Note(n)
 	if err := json.Unmarshal([]byte(snap.RuleJSON), &sh.Rule); err != nil {
 		return sh, fmt.Errorf("assessment: snapshot rule: %w", err)
 	}
@@ -261,7 +268,7 @@ func (s *Service) Lock(ctx context.Context, c auth.Caller, code string, p awaren
 
 // Export writes the sheet as XLSX (a sheet of rows with Chinese headers and
 // a sheet stating method, rule, checksum and time) or CSV (UTF-8 with BOM,
-// the statement in leading comment lines). Every text cell is defused
+// the same statement in lines after the rows and an empty line). Every text cell is defused
 // against spreadsheet formula injection.
 func (s *Service) Export(ctx context.Context, c auth.Caller, code string, p awareness.Period, format string) ([]byte, string, error) {
 	sh, err := s.Get(ctx, c, code, p)
@@ -292,7 +299,7 @@ func (s *Service) Export(ctx context.Context, c auth.Caller, code string, p awar
 		checksum, lockedAt = *sh.Checksum, sh.LockedAt.In(awareness.Shanghai).Format("2006-01-02 15:04:05 +08:00")
 	}
 	notes := [][]string{
-		{"考核期", sh.Period}, {"区域", safe(sh.AreaCode + " " + sh.Name)}, {"方法", awareness.Method},
+		{"考核期", sh.Period}, {"区域", safe(sh.AreaCode + " " + sh.Name)}, {"方法", awareness.Method}, {"说明", sh.Note},
 		{"目标知晓率", strconv.FormatFloat(sh.Rule.TargetRate, 'f', -1, 64)}, {"目标覆盖率", strconv.FormatFloat(sh.Rule.TargetCoverage, 'f', -1, 64)},
 		{"最少样本", strconv.Itoa(sh.Rule.MinRespondents)}, {"得分公式", "100 × min(1, 知晓率 ÷ 目标知晓率) × min(1, 覆盖率 ÷ 目标覆盖率)"},
 		{"SHA-256 校验值", checksum}, {"锁定时间", lockedAt}, {"导出时间", time.Now().In(awareness.Shanghai).Format("2006-01-02 15:04:05 +08:00")},
@@ -442,7 +449,7 @@ func (s *Service) RevokeKey(ctx context.Context, c auth.Caller, id int64) error 
 	}
 	var k APIKey
 	if err := s.db.WithContext(ctx).Where("id = ? AND area_path LIKE ?", id, c.ScopeLike()).Take(&k).Error; err != nil {
-		return fault.New(fault.NotFound, "not_found", "密钥不存在")
+		return ErrKeyNotFound
 	}
 	return s.db.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(&APIKey{}).Where("id = ? AND revoked_at IS NULL", k.ID).Update("revoked_at", time.Now().UTC()).Error; err != nil {
@@ -451,6 +458,9 @@ func (s *Service) RevokeKey(ctx context.Context, c auth.Caller, id int64) error 
 		return audit.Record(tx, c.Actor(), "apikey.revoke", &audit.Place{Code: k.AreaCode, Path: k.AreaPath}, fmt.Sprintf("apikey:%d", k.ID), nil)
 	})
 }
+
+// ErrKeyNotFound is a key that does not exist or is outside the scope.
+var ErrKeyNotFound = fault.New(fault.NotFound, "not_found", "密钥不存在")
 
 // ErrBadKey is a missing, unknown or revoked key.
 var ErrBadKey = fault.New(fault.Unauthenticated, "invalid_api_key", "API 密钥无效或已撤销")

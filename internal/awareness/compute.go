@@ -13,8 +13,14 @@ import (
 	"wuzha/internal/taxonomy"
 )
 
-// Method is the one line every page and export states about the figures.
+// Method names how the figures are made; Note is the one line every page
+// and export states with them.
 const Method = "基于问答答题者的知晓率估计（非官方随机抽样调查），方法 v1"
+
+// Note is "based on N quiz respondents; method v1".
+func Note(respondents int64) string {
+	return fmt.Sprintf("基于 %d 名问答答题者；方法 v1（非官方随机抽样调查）", respondents)
+}
 
 // Service computes awareness figures.
 type Service struct {
@@ -96,6 +102,7 @@ type Figures struct {
 	ByAgeBand    []AgeBandLine    `json:"by_age_band"`
 	ByOccupation []OccupationLine `json:"by_occupation"`
 	Method       string           `json:"method"`
+	Note         string           `json:"note"` // "based on N quiz respondents; method v1"
 }
 
 // ErrNoArea is an unknown area code.
@@ -163,6 +170,7 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 		}
 	}
 	f.Rate = rate(total.passed, total.n)
+	f.Note = Note(total.n)
 	if total.n > 0 {
 		m := math.Round(float64(scoreSum)/float64(total.n)) / 10
 		f.MeanScore = &m
