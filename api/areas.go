@@ -90,20 +90,11 @@ var errNoFile = fault.New(fault.Invalid, "file_required", "请上传 .xlsx 或 .
 // importAreas takes an XLSX or CSV area list. Every row must be valid and
 // inside the admin's scope, or nothing is imported and every bad row is named.
 func (s *Server) importAreas(c *fiber.Ctx) error {
-	fh, err := c.FormFile("file")
+	name, data, err := s.uploadedFile(c)
 	if err != nil {
-		return errNoFile
+		return err
 	}
-	f, err := fh.Open()
-	if err != nil {
-		return errNoFile
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, int64(s.MaxUploadBytes)+1))
-	if err != nil {
-		return errNoFile
-	}
-	rows, err := area.ParseFile(fh.Filename, data)
+	rows, err := area.ParseFile(name, data)
 	if err != nil {
 		return importFault(err)
 	}
@@ -128,4 +119,22 @@ func importFault(err error) error {
 		return fault.New(fault.Invalid, "import_unreadable", "无法读取文件：需要 UTF-8 CSV 或 XLSX，首行为列名 code, name, parent_code, level, population")
 	}
 	return err
+}
+
+// uploadedFile reads the multipart field "file" of an upload.
+func (s *Server) uploadedFile(c *fiber.Ctx) (string, []byte, error) {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return "", nil, errNoFile
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return "", nil, errNoFile
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, int64(s.MaxUploadBytes)+1))
+	if err != nil {
+		return "", nil, errNoFile
+	}
+	return fh.Filename, data, nil
 }

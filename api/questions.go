@@ -1,7 +1,6 @@
 package api
 
 import (
-	"io"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -72,20 +71,11 @@ func (s *Server) updateQuestion(c *fiber.Ctx) error {
 }
 
 func (s *Server) importQuestions(c *fiber.Ctx) error {
-	fh, err := c.FormFile("file")
+	name, data, err := s.uploadedFile(c)
 	if err != nil {
-		return errNoFile
+		return err
 	}
-	f, err := fh.Open()
-	if err != nil {
-		return errNoFile
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, int64(s.MaxUploadBytes)+1))
-	if err != nil {
-		return errNoFile
-	}
-	n, err := s.Quiz.ImportQuestions(c.UserContext(), caller(c), fh.Filename, data)
+	n, err := s.Quiz.ImportQuestions(c.UserContext(), caller(c), name, data)
 	if err != nil {
 		return err
 	}
