@@ -69,6 +69,11 @@ func TestAreas(t *testing.T) {
 
 func upload(t *testing.T, e *testkit.Env, token, name string, data []byte) testkit.Resp {
 	t.Helper()
+	return uploadTo(t, e, "/api/v1/areas/import", token, name, data)
+}
+
+func uploadTo(t *testing.T, e *testkit.Env, path, token, name string, data []byte) testkit.Resp {
+	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	fw, err := w.CreateFormFile("file", name)
@@ -77,7 +82,7 @@ func upload(t *testing.T, e *testkit.Env, token, name string, data []byte) testk
 	}
 	fw.Write(data)
 	w.Close()
-	return e.Do(testkit.Request{Method: "POST", Path: "/api/v1/areas/import", Token: token, Body: buf.Bytes(), Content: w.FormDataContentType()})
+	return e.Do(testkit.Request{Method: "POST", Path: path, Token: token, Body: buf.Bytes(), Content: w.FormDataContentType()})
 }
 
 func TestAreaImportAllOrNothing(t *testing.T) {

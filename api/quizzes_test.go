@@ -624,3 +624,71 @@ func TestPrizeStockRace(t *testing.T) {
 		t.Fatalf("awards %d, distinct winners %d, remaining %d; want 10, 10, 0", awards, users, remaining)
 	}
 }
+
+// The question bank exports to CSV and XLSX in the form it imports, and an
+// import is all-or-nothing with every bad row named.
+func TestQuestionImportExport(t *testing.T) {
+	e := testkit.NewEnv(t)
+	ed := e.Staff("kc_ed", auth.Editor, "330802")
+	count := func() int {
+		n, cursor := 0, ""
+		for {
+			var p struct {
+				Items      []any
+				NextCursor *string `json:"next_cursor"`
+			}
+			path := "/api/v1/questions?limit=100"
+			if cursor != "" {
+				path += "&cursor=" + cursor
+			}
+			e.Call("GET", path, ed, nil).JSON(t, &p)
+			n += len(p.Items)
+			if p.NextCursor == nil {
+				return n
+			}
+			cursor = *p.NextCursor
+		}
+	}
+	before := count()
+	bad := "kind,stem,option_a,option_b,option_c,answer,explanation,fraud_type,difficulty\n" +
+		"single,冒充客服要求退款时应该怎么做？,按对方说的操作,挂断后通过官方渠道核实,下载对方发来的软件,B,官方客服不会要求转账退款，应自行通过官方渠道核实。,cs_impersonation,1\n" +
+		"single,题干太短的题目有哪些问题？,A项,B项,C项,Z,解析说明为什么这样选。,cs_impersonation,1\n" +
+		"triple,不存在的题型应该被拒绝吗？,是,否,,A,题型只能是单选、多选或判断。,other,1\n" +
+		"single,诈骗类型写错时能导入吗？,能,不能,,B,诈骗类型必须来自代码表。,phishing,5\n"
+	r := uploadTo(t, e, "/api/v1/questions/import", ed, "bank.csv", []byte(bad))
+	if r.Status != 422 {
+		t.Fatalf("bad import: %d %s", r.Status, r.Body)
+	}
+	var p struct {
+		Code   string
+		Errors []struct{ Row int }
+	}
+	r.JSON(t, &p)
+	rows := map[int]bool{}
+	for _, er := range p.Errors {
+		rows[er.Row] = true
+	}
+	if p.Code != "import_invalid" || !rows[3] || !rows[4] || !rows[5] || rows[2] {
+		t.Fatalf("import errors %+v", p)
+	}
+	if count() != before {
+		t.Fatal("a failed import added questions")
+	}
+	// Export, then import the export: every question comes back as a new one.
+	csvResp := e.Call("GET", "/api/v1/questions/export?format=csv", ed, nil)
+	testkit.Want(t, csvResp, 200)
+	if !strings.HasPrefix(string(csvResp.Body), "\xEF\xBB\xBFkind,stem,option_a") {
+		t.Fatalf("export: %.100s", csvResp.Body)
+	}
+	r = uploadTo(t, e, "/api/v1/questions/import", ed, "bank.csv", csvResp.Body)
+	testkit.Want(t, r, 200)
+	if n := r.Map(t)["imported"]; n != float64(before) {
+		t.Fatalf("re-imported %v of %d", n, before)
+	}
+	if count() != 2*before {
+		t.Fatalf("bank has %d questions after re-import, want %d", count(), 2*before)
+	}
+	x := e.Call("GET", "/api/v1/questions/export?format=xlsx", ed, nil)
+	testkit.Want(t, x, 200)
+	testkit.Want(t, uploadTo(t, e, "/api/v1/questions/import", ed, "bank.xlsx", x.Body), 200)
+}
