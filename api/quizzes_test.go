@@ -692,3 +692,27 @@ func TestQuestionImportExport(t *testing.T) {
 	testkit.Want(t, x, 200)
 	testkit.Want(t, uploadTo(t, e, "/api/v1/questions/import", ed, "bank.xlsx", x.Body), 200)
 }
+
+// After submission the owner can read the result with the questions as they
+// were served (another device has nothing cached).
+func TestSubmittedAttemptShowsItsQuestions(t *testing.T) {
+	e := testkit.NewEnv(t)
+	f := newQuizFixture(t, e, nil)
+	tok := e.ResidentWithProfile("13900001234", "60p", "retiree", "330802001001001").AccessToken
+	s := f.start(t, tok, 201)
+	testkit.Want(t, f.submit(t, tok, s.AttemptID, "k", f.answers(s, nil)), 200)
+	var v struct {
+		Status    string
+		Questions []servedQ
+		Result    *result
+	}
+	e.Call("GET", fmt.Sprintf("/api/v1/attempts/%d", s.AttemptID), tok, nil).JSON(t, &v)
+	if v.Status != "submitted" || v.Result == nil || len(v.Questions) != 3 {
+		t.Fatalf("submitted attempt view %+v", v)
+	}
+	for i, q := range v.Questions {
+		if q.ID != s.Questions[i].ID || q.Options[0].Text != s.Questions[i].Options[0].Text {
+			t.Fatal("the questions shown differ from those served")
+		}
+	}
+}

@@ -449,7 +449,7 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 	res.Score = float64(tenths) / 10
 	res.Passed = tenths >= q.PassScore*10
 	if minDur := time.Duration(q.MinSecondsPerQuestion*len(srv)) * time.Second; now.Sub(a.StartedAt) < minDur {
-		res.Invalid, res.InvalidReason = true, fmt.Sprintf("too_fast: answered %d questions in %.1f s, under the minimum %d s each", len(srv), now.Sub(a.StartedAt).Seconds(), q.MinSecondsPerQuestion)
+		res.Invalid, res.InvalidReason = true, fmt.Sprintf("用时过短：%d 道题用了 %.1f 秒，少于每题至少 %d 秒，本次作答不计入知晓率、不参与抽奖", len(srv), now.Sub(a.StartedAt).Seconds(), q.MinSecondsPerQuestion)
 	}
 	// The stored result leaves the prize out: a replay reads it from the
 	// awards table, so the prize draw can come last and hold the pool row's
@@ -569,6 +569,14 @@ func (s *Service) GetAttempt(ctx context.Context, c auth.Caller, id int64) (Atte
 			return AttemptView{}, err
 		}
 		v.Attempt = &st
+	}
+	if a.Status == Submitted && a.UserID == c.UserID {
+		// The questions as they were served, so a result can be read on any device.
+		st, err := s.resume(ctx, a, cq.quiz)
+		if err != nil {
+			return AttemptView{}, err
+		}
+		v.Questions = st.Questions
 	}
 	if a.Status == Submitted && a.Result != nil {
 		r, err := s.storedResult(ctx, a)
