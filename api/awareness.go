@@ -27,3 +27,19 @@ func (s *Server) getAwareness(c *fiber.Ctx) error {
 	}
 	return c.JSON(f)
 }
+
+// getAwarenessGrids lists every grid under the area with its coverage.
+func (s *Server) getAwarenessGrids(c *fiber.Ctx) error {
+	p, err := awareness.ParsePeriod(c.Query("period", awareness.CurrentQuarter(time.Now())), time.Now())
+	if err != nil {
+		return err
+	}
+	grids, err := s.Awareness.Grids(c.UserContext(), caller(c), c.Params("code"), p)
+	if errors.Is(err, area.ErrNotFound) {
+		return errAreaNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"period": p.Name, "items": grids})
+}

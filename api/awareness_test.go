@@ -82,6 +82,46 @@ func TestAwarenessThroughTheAPI(t *testing.T) {
 	testkit.Want(t, e.Call("GET", "/api/v1/awareness/330802?period=2026Q9", admin, nil), 422, "invalid_period")
 	testkit.Want(t, e.Call("GET", fmt.Sprintf("/api/v1/awareness/330802?period=%dQ1", time.Now().Year()+1), admin, nil), 422, "invalid_period")
 	testkit.Want(t, e.Call("GET", "/api/v1/awareness/330802", alice, nil), 403)
+	// The knowledge-gap cells (fraud type × age band) add up to the answers.
+	var gaps struct {
+		Gaps []struct {
+			FraudType string `json:"fraud_type"`
+			AgeBand   string `json:"age_band"`
+			Answered  int64
+		}
+	}
+	e.Call("GET", "/api/v1/awareness/330802001001?period="+period, admin, nil).JSON(t, &gaps)
+	var answered int64
+	ages := map[string]bool{}
+	for _, g := range gaps.Gaps {
+		answered += g.Answered
+		ages[g.AgeBand] = true
+	}
+	if answered != 6 || !ages["60p"] || !ages["18_29"] {
+		t.Fatalf("gaps %+v", gaps.Gaps)
+	}
+	// Coverage by grid, lowest first.
+	var grids struct {
+		Items []struct {
+			AreaCode    string `json:"area_code"`
+			Respondents int64
+			Coverage    *float64
+		}
+	}
+	e.Call("GET", "/api/v1/awareness/330802001/grids?period="+period, admin, nil).JSON(t, &grids)
+	if len(grids.Items) != 6 || grids.Items[len(grids.Items)-1].Respondents != 1 || grids.Items[0].Respondents != 0 {
+		t.Fatalf("grids %+v", grids.Items)
+	}
+	// A grid worker finds the resident quizzes they may run a session for.
+	var open struct{ Items []struct{ ID int64 } }
+	e.Call("GET", "/api/v1/quizzes/active?audience=residents", worker, nil).JSON(t, &open)
+	found := false
+	for _, q := range open.Items {
+		found = found || q.ID == f.quizID
+	}
+	if !found {
+		t.Fatalf("the worker's open resident quizzes %+v lack quiz %d", open.Items, f.quizID)
+	}
 	// A grid worker sees their own grid (My grid).
 	testkit.Want(t, e.Call("GET", "/api/v1/awareness/330802001001002", worker, nil), 200)
 	testkit.Want(t, e.Call("GET", "/api/v1/awareness/330802001001001", worker, nil), 403)

@@ -133,7 +133,7 @@ func (s *Server) activeQuizzes(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, err := s.Quiz.ActiveQuizzes(c.UserContext(), caller(c), r.GridPath)
+	items, err := s.Quiz.ActiveQuizzes(c.UserContext(), caller(c), r.GridPath, c.Query("audience") == "residents")
 	if err != nil {
 		return err
 	}

@@ -91,6 +91,7 @@ func (s *Server) routes() {
 
 	// Awareness figures.
 	v1.Get("/awareness/:code", s.guard(staff), s.getAwareness)
+	v1.Get("/awareness/:code/grids", s.guard(staff), s.getAwarenessGrids)
 
 	// The safe-city assessment: people or a read-only API key.
 	v1.Get("/assessment/:period/:code", s.assessmentAccess(false), s.getAssessment)

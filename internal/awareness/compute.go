@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"wuzha/internal/area"
@@ -86,6 +87,16 @@ type FraudTypeLine struct {
 	Rate      *float64 `json:"rate"`
 }
 
+// Gap is one cell of the knowledge-gap heatmap: answers on a fraud type by
+// respondents of an age band.
+type Gap struct {
+	FraudType string   `json:"fraud_type"`
+	AgeBand   string   `json:"age_band"`
+	Answered  int64    `json:"answered"`
+	Correct   int64    `json:"correct"`
+	Rate      *float64 `json:"rate"`
+}
+
 // Figures are an area's awareness figures for a period.
 type Figures struct {
 	AreaCode string `json:"area_code"`
@@ -101,6 +112,7 @@ type Figures struct {
 	ByFraudType  []FraudTypeLine  `json:"by_fraud_type"`
 	ByAgeBand    []AgeBandLine    `json:"by_age_band"`
 	ByOccupation []OccupationLine `json:"by_occupation"`
+	Gaps         []Gap            `json:"gaps"` // fraud type × age band
 	Method       string           `json:"method"`
 	Note         string           `json:"note"` // "based on N quiz respondents; method v1"
 }
@@ -137,7 +149,7 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 		return Figures{}, err
 	}
 	f := Figures{AreaCode: a.Code, Name: a.Name, Level: string(a.Level), Period: p.Name, Method: Method,
-		Children: []Child{}, ByFraudType: []FraudTypeLine{}, ByAgeBand: []AgeBandLine{}, ByOccupation: []OccupationLine{}}
+		Children: []Child{}, ByFraudType: []FraudTypeLine{}, ByAgeBand: []AgeBandLine{}, ByOccupation: []OccupationLine{}, Gaps: []Gap{}}
 	children, err := s.areas.Children(ctx, a.Code)
 	if err != nil {
 		return f, err
@@ -201,15 +213,30 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 		f.ByOccupation = append(f.ByOccupation, OccupationLine{Occupation: e.Code, Name: e.Name, Rate: rate(t.passed, t.n)})
 	}
 	var answers []AnswerCell
-	err = db.Model(&AnswerCell{}).Select("fraud_type, SUM(answered) AS answered, SUM(correct) AS correct").
-		Where("period = ? AND grid_path LIKE ?", p.Name, area.SubtreeLike(a.Path)).Group("fraud_type").Scan(&answers).Error
+	err = db.Model(&AnswerCell{}).Select("fraud_type, age_band, SUM(answered) AS answered, SUM(correct) AS correct").
+		Where("period = ? AND grid_path LIKE ?", p.Name, area.SubtreeLike(a.Path)).Group("fraud_type, age_band").Scan(&answers).Error
 	if err != nil {
 		return f, err
 	}
 	byType := map[string]AnswerCell{}
 	for _, an := range answers {
-		byType[an.FraudType] = an
+		t := byType[an.FraudType]
+		t.Answered += an.Answered
+		t.Correct += an.Correct
+		byType[an.FraudType] = t
+		g := Gap{FraudType: an.FraudType, AgeBand: an.AgeBand, Answered: an.Answered, Correct: an.Correct}
+		if g.Answered > 0 {
+			r := float64(g.Correct) / float64(g.Answered)
+			g.Rate = &r
+		}
+		f.Gaps = append(f.Gaps, g)
 	}
+	sort.Slice(f.Gaps, func(i, j int) bool {
+		if f.Gaps[i].FraudType != f.Gaps[j].FraudType {
+			return f.Gaps[i].FraudType < f.Gaps[j].FraudType
+		}
+		return f.Gaps[i].AgeBand < f.Gaps[j].AgeBand
+	})
 	for _, e := range lists.FraudTypes {
 		an := byType[e.Code]
 		l := FraudTypeLine{FraudType: e.Code, Name: e.Name, Answered: an.Answered, Correct: an.Correct}
@@ -233,4 +260,60 @@ func coverage(n, population int64) *float64 {
 	}
 	c := float64(n) / float64(population)
 	return &c
+}
+
+// GridLine is one grid's respondents against its population.
+type GridLine struct {
+	AreaCode    string   `json:"area_code"`
+	Name        string   `json:"name"`
+	Respondents int64    `json:"respondents"`
+	Passed      int64    `json:"passed"`
+	Population  int64    `json:"population"`
+	Coverage    *float64 `json:"coverage"`
+}
+
+// Grids lists every grid under the area with its respondents and coverage
+// in period p, lowest coverage first: the coverage gaps of a report.
+func (s *Service) Grids(ctx context.Context, c auth.Caller, code string, p Period) ([]GridLine, error) {
+	a, err := s.areas.Get(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Authorize(a); err != nil {
+		return nil, err
+	}
+	var grids []area.Area
+	if err := s.db.WithContext(ctx).Where("path LIKE ? AND level = ?", area.SubtreeLike(a.Path), area.Grid).Order("code").Find(&grids).Error; err != nil {
+		return nil, err
+	}
+	var sums []struct {
+		GridPath    string
+		Respondents int64
+		Passed      int64
+	}
+	err = s.db.WithContext(ctx).Model(&Cell{}).Select("grid_path, SUM(respondents) AS respondents, SUM(passed) AS passed").
+		Where("period = ? AND grid_path LIKE ?", p.Name, area.SubtreeLike(a.Path)).Group("grid_path").Scan(&sums).Error
+	if err != nil {
+		return nil, err
+	}
+	byPath := map[string][2]int64{}
+	for _, x := range sums {
+		byPath[x.GridPath] = [2]int64{x.Respondents, x.Passed}
+	}
+	out := make([]GridLine, len(grids))
+	for i, g := range grids {
+		n := byPath[g.Path]
+		out[i] = GridLine{AreaCode: g.Code, Name: g.Name, Respondents: n[0], Passed: n[1], Population: g.Population, Coverage: coverage(n[0], g.Population)}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		ci, cj := -1.0, -1.0
+		if out[i].Coverage != nil {
+			ci = *out[i].Coverage
+		}
+		if out[j].Coverage != nil {
+			cj = *out[j].Coverage
+		}
+		return ci < cj
+	})
+	return out, nil
 }

@@ -50,11 +50,13 @@ type Cell struct {
 // TableName is the cells table.
 func (Cell) TableName() string { return "awareness_cells" }
 
-// AnswerCell counts answers on one fraud type in one grid and period.
+// AnswerCell counts answers on one fraud type by one age band in one grid
+// and period (the knowledge-gap heatmap reads fraud type × age band).
 type AnswerCell struct {
 	Period    string `gorm:"primaryKey"`
 	GridPath  string `gorm:"primaryKey"`
 	FraudType string `gorm:"primaryKey"`
+	AgeBand   string `gorm:"primaryKey"`
 	Shard     int    `gorm:"primaryKey"`
 	Answered  int64
 	Correct   int64
@@ -124,7 +126,7 @@ func Record(tx *gorm.DB, s Submission) error {
 			continue // not the resident's first in this period
 		}
 		cells = append(cells, Cell{Period: p, GridPath: s.GridPath, AgeBand: s.AgeBand, Occupation: s.Occupation, Shard: shardOf(s.AttemptID), Respondents: 1, Passed: b2i(s.Passed), ScoreTenths: int64(s.ScoreTenths)})
-		answers = append(answers, answerCells(p, s.GridPath, shardOf(s.AttemptID), s.Answers)...)
+		answers = append(answers, answerCells(p, s.GridPath, s.AgeBand, shardOf(s.AttemptID), s.Answers)...)
 	}
 	// One multi-row upsert each for the cells and the answers of both periods.
 	if len(cells) > 0 {
@@ -140,7 +142,7 @@ func Record(tx *gorm.DB, s Submission) error {
 	}
 	if len(answers) > 0 {
 		return tx.Clauses(clause.OnConflict{
-			Columns: []clause.Column{{Name: "period"}, {Name: "grid_path"}, {Name: "fraud_type"}, {Name: "shard"}},
+			Columns: []clause.Column{{Name: "period"}, {Name: "grid_path"}, {Name: "fraud_type"}, {Name: "age_band"}, {Name: "shard"}},
 			DoUpdates: clause.Assignments(map[string]any{"answered": gorm.Expr("awareness_answers.answered + " + excluded(tx, "answered")),
 				"correct": gorm.Expr("awareness_answers.correct + " + excluded(tx, "correct"))}),
 		}).Create(&answers).Error
@@ -166,7 +168,7 @@ func b2i(b bool) int64 {
 
 // answerCells are the answer counters of one submission, in a fixed order
 // (so concurrent upserts lock rows in the same order and cannot deadlock).
-func answerCells(period, grid string, shard int, answers map[string][2]int64) []AnswerCell {
+func answerCells(period, grid, ageBand string, shard int, answers map[string][2]int64) []AnswerCell {
 	types := make([]string, 0, len(answers))
 	for ft := range answers {
 		types = append(types, ft)
@@ -175,7 +177,7 @@ func answerCells(period, grid string, shard int, answers map[string][2]int64) []
 	out := make([]AnswerCell, 0, len(types))
 	for _, ft := range types {
 		a := answers[ft]
-		out = append(out, AnswerCell{Period: period, GridPath: grid, FraudType: ft, Shard: shard, Answered: a[0], Correct: a[1]})
+		out = append(out, AnswerCell{Period: period, GridPath: grid, FraudType: ft, AgeBand: ageBand, Shard: shard, Answered: a[0], Correct: a[1]})
 	}
 	return out
 }
@@ -227,8 +229,8 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 		shard                  int
 	}
 	type answerKey struct {
-		period, grid, ft string
-		shard            int
+		period, grid, ft, age string
+		shard                 int
 	}
 	type invalidKey struct {
 		period, grid string
@@ -268,9 +270,9 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 			c.Passed += b2i(r.Passed)
 			c.ScoreTenths += int64(r.ScoreTenths)
 			for ft, a := range answers[r.ID] {
-				ak := answerKey{p, grid, ft, shard}
+				ak := answerKey{p, grid, ft, str(r.AgeBand), shard}
 				if acells[ak] == nil {
-					acells[ak] = &AnswerCell{Period: p, GridPath: grid, FraudType: ft, Shard: shard}
+					acells[ak] = &AnswerCell{Period: p, GridPath: grid, FraudType: ft, AgeBand: ak.age, Shard: shard}
 				}
 				acells[ak].Answered += a[0]
 				acells[ak].Correct += a[1]

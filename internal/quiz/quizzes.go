@@ -356,11 +356,15 @@ func (s *Service) ListQuizzes(ctx context.Context, c auth.Caller, audience Audie
 
 // ActiveQuizzes lists the quizzes open now for the caller: for a resident,
 // resident quizzes whose area contains their grid; for staff, training
-// quizzes whose area contains their scope area.
-func (s *Service) ActiveQuizzes(ctx context.Context, c auth.Caller, gridPath string) ([]QuizView, error) {
+// quizzes whose area contains their scope area — or, with forResidents,
+// the resident quizzes there (a grid worker choosing one to run).
+func (s *Service) ActiveQuizzes(ctx context.Context, c auth.Caller, gridPath string, forResidents bool) ([]QuizView, error) {
 	audience, path := Residents, gridPath
 	if c.Role.IsStaff() {
 		audience, path = Staff, c.AreaPath
+		if forResidents { // what a grid worker may open a session for
+			audience = Residents
+		}
 	}
 	if path == "" {
 		return nil, ErrProfileRequired

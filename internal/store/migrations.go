@@ -350,10 +350,11 @@ CREATE TABLE awareness_answers (
   period VARCHAR(16) NOT NULL,
   grid_path VARCHAR(255) NOT NULL,
   fraud_type VARCHAR(32) NOT NULL,
+  age_band VARCHAR(32) NOT NULL,
   shard INTEGER NOT NULL,
   answered BIGINT NOT NULL,
   correct BIGINT NOT NULL,
-  PRIMARY KEY (period, grid_path, fraud_type, shard)
+  PRIMARY KEY (period, grid_path, fraud_type, age_band, shard)
 ){{table}};
 
 CREATE TABLE awareness_invalid (
