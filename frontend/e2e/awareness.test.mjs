@@ -243,6 +243,7 @@ test('the joint office reads awareness, locks and exports the assessment, and pr
   await page.getByTestId('create-key-submit').click()
   const key = await page.getByTestId('new-key').textContent()
   assert.ok(key.length > 20)
+  await page.waitForFunction(() => !document.querySelector('.van-dialog-bounce-enter-active'))
   await shot(page, 'api-key-created')
   await page.getByTestId('key-dialog').getByRole('button', { name: '我已保存' }).click()
   await calm(page)

@@ -91,6 +91,14 @@ export function formatInterval(low, high, digits = 1) {
   return `${formatRate(low, digits)}–${formatRate(high, digits)}`
 }
 
+/** formatCoverage writes a coverage (respondents ÷ population) in percent, small ones as <0.01%. */
+export function formatCoverage(coverage) {
+  if (coverage == null || Number.isNaN(Number(coverage))) return '—'
+  const c = Number(coverage)
+  if (c > 0 && c < 0.0001) return '<0.01%'
+  return formatRate(c, 2)
+}
+
 /** intervalBar places an interval and its point on a 0–100% bar as CSS percentages, or null. */
 export function intervalBar(rate, low, high) {
   if (rate == null || low == null || high == null) return null

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   coverageGaps,
   currentQuarter,
+  formatCoverage,
   formatInterval,
   formatRate,
   heatmapData,
@@ -61,6 +62,13 @@ describe('rates and intervals', () => {
     expect(formatRate(null)).toBe('—')
     expect(formatInterval(0.712, 0.88)).toBe('71.2%–88.0%')
     expect(formatInterval(null, 0.5)).toBe('—')
+  })
+
+  it('writes coverage with two decimals, tiny ones as <0.01%', () => {
+    expect(formatCoverage(0.0523)).toBe('5.23%')
+    expect(formatCoverage(0.00001)).toBe('<0.01%')
+    expect(formatCoverage(0)).toBe('0.00%')
+    expect(formatCoverage(null)).toBe('—')
   })
 
   it('places an interval on a bar', () => {
