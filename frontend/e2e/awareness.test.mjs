@@ -15,6 +15,7 @@ import { DESKTOP, launchBrowser, newPage, screenshotDir, shot } from './browser.
 import { apiClient, adoptSession } from './api.mjs'
 
 const EDITOR = { username: 'zhixiao-bianji', password: 'Zhixiao-bianji-2026', role: 'editor', area: '330800' }
+const ASSESSOR = { username: 'kaohe-renyuan', password: 'Kaohe-renyuan-2026', role: 'assessor', area: '330802' }
 const ADMIN = { username: 'lianxiban-admin', password: 'Lianxiban-admin-2026', role: 'admin', area: '330800' }
 
 const QUESTIONS = [
@@ -72,7 +73,7 @@ let browser
 
 before(async () => {
   server = await startServer()
-  for (const u of [EDITOR, ADMIN]) await server.addUser(u)
+  for (const u of [EDITOR, ADMIN, ASSESSOR]) await server.addUser(u)
   browser = await launchBrowser()
 
   const editor = apiClient(server.baseURL)
@@ -263,4 +264,30 @@ test('the joint office reads awareness, locks and exports the assessment, and pr
 
   assert.deepEqual(allCsp, [], 'no CSP violations')
   assert.deepEqual(problems, [], 'no console errors')
+})
+
+test('an assessor of 柯城区 reads the figures of the county but cannot lock or manage keys', { timeout: 60_000 }, async () => {
+  const assessor = apiClient(server.baseURL)
+  const pair = await assessor.signIn(ASSESSOR.username, ASSESSOR.password)
+  const { page, problems } = await newPage(browser, server.baseURL, DESKTOP)
+  await adoptSession(page, pair)
+  await page.goto('/staff')
+  const menu = page.getByTestId('console-menu')
+  for (const title of ['知晓率', '平安考核', '季度报告']) await menu.getByText(title).waitFor()
+  assert.equal(await menu.getByText('API 密钥').count(), 0)
+
+  await menu.getByText('知晓率').click()
+  await page.getByTestId('headline').getByText('柯城区').waitFor()
+  assert.equal(await page.getByTestId('headline-respondents').textContent(), '4')
+  assert.equal(await page.getByTestId('breadcrumb').getByRole('link').count(), 0) // the county is the top of the scope
+
+  await menu.getByText('平安考核').click()
+  await page.getByTestId('assessment-table').getByText('府山街道').waitFor()
+  await page.getByTestId('export-csv').waitFor()
+  assert.equal(await page.getByTestId('lock').count(), 0)
+  await shot(page, 'assessment-assessor')
+
+  await page.goto('/staff/api-keys')
+  await page.waitForURL((url) => url.pathname === '/staff')
+  assert.deepEqual(problems, [])
 })
