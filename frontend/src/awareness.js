@@ -117,21 +117,21 @@ export function insufficient(respondents, min = MIN_SAMPLE) {
 
 /**
  * heatmapData shapes gaps [{fraud_type, age_band, answered, correct, rate}]
- * into a fraud type × age band grid for an ECharts heatmap: x = age bands,
- * y = fraud types (names from the taxonomy lists, in their order, limited to
- * the codes that occur), data = [x, y, rate%] for cells with a rate; the
+ * into a fraud type × age band grid for an ECharts heatmap: x = every age
+ * band of the taxonomy, y = the fraud types that occur (names from the
+ * taxonomy lists, in their order; unknown codes after them), data = [x, y, rate%] for cells with a rate; the
  * cells without one are listed in `empty` to be drawn grey.
  */
 export function heatmapData(gaps, { fraudTypes = [], ageBands = [] } = {}) {
   const list = Array.isArray(gaps) ? gaps : []
   const usedF = new Set(list.map((g) => g.fraud_type))
   const usedA = new Set(list.map((g) => g.age_band))
-  const order = (codes, used) => {
-    const known = codes.map((c) => c.code).filter((c) => used.has(c))
+  const order = (codes, used, all = false) => {
+    const known = codes.map((c) => c.code).filter((c) => all || used.has(c))
     const extra = [...used].filter((c) => !known.includes(c)).sort()
     return [...known, ...extra]
   }
-  const xs = order(ageBands, usedA)
+  const xs = order(ageBands, usedA, true) // every age band: a band nobody answered in shows grey
   const ys = order(fraudTypes, usedF)
   const name = (codes, code) => codes.find((c) => c.code === code)?.name ?? code
   const data = []

@@ -103,11 +103,12 @@ describe('heatmapData', () => {
     { code: 'romance', name: '网络交友' },
   ]
   const ageBands = [
+    { code: 'u18', name: '18岁以下' },
     { code: '18_29', name: '18-29岁' },
     { code: '60_plus', name: '60岁及以上' },
   ]
 
-  it('puts fraud types on y and age bands on x in the taxonomy order; missing cells are empty', () => {
+  it('puts the fraud types that occur on y and every age band on x, in the taxonomy order; missing cells are empty', () => {
     const h = heatmapData(
       [
         { fraud_type: 'brushing', age_band: '60_plus', answered: 4, correct: 1, rate: 0.25 },
@@ -116,16 +117,13 @@ describe('heatmapData', () => {
       ],
       { fraudTypes, ageBands },
     )
-    expect(h.xLabels).toEqual(['18-29岁', '60岁及以上'])
+    expect(h.xLabels).toEqual(['18岁以下', '18-29岁', '60岁及以上'])
     expect(h.yLabels).toEqual(['冒充公检法', '刷单返利'])
     expect(h.data).toEqual([
-      [1, 1, 25],
-      [0, 0, 100],
+      [2, 1, 25],
+      [1, 0, 100],
     ])
-    expect(h.empty.sort()).toEqual([
-      [0, 1],
-      [1, 0],
-    ])
+    expect(h.empty.map(String).sort()).toEqual(['0,0', '0,1', '1,1', '2,0'])
   })
 
   it('keeps unknown codes, named by their code', () => {
