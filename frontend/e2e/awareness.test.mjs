@@ -183,6 +183,10 @@ test('the joint office reads awareness, locks and exports the assessment, and pr
   await page.getByTestId('gap-heatmap').locator('canvas').first().waitFor()
   await page.waitForTimeout(300)
   assert.ok(await canvasPainted(page, 'gap-heatmap'))
+  // Hovering a cell explains it (the tooltip is HTML, under the CSP).
+  const heat = await page.getByTestId('gap-heatmap').boundingBox()
+  await page.mouse.move(heat.x + heat.width - 40, heat.y + 40)
+  await page.getByTestId('gap-heatmap').getByText(/正确率|暂无作答/).waitFor()
   await shot(page, 'awareness-kecheng')
   allCsp.push(...(await csp()))
 
