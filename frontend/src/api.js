@@ -49,6 +49,9 @@ const CODE_MESSAGES = {
   own_review: '不能审核自己撰写或修改过的预警，请由其他审核员审核',
   not_editable: '当前状态不能修改：审核中的预警请等待审核结果，已归档的预警不能再改',
   bad_parameter: '请求参数不正确，请刷新页面后重试',
+  invalid_period: '统计周期不正确：请选择当前或过去的季度、月份',
+  already_locked: '该考核期已锁定，数据不可更改',
+  read_only_key: 'API 密钥只能读取考核数据',
   network_error: '网络连接失败，请检查网络后重试',
   internal: '服务器开小差了，请稍后再试',
 }

@@ -26,6 +26,10 @@ const MENUS = {
     { path: '/staff/users', title: '用户管理', icon: 'friends-o', ready: true },
     { path: '/staff/audit', title: '操作日志', icon: 'records-o', ready: true },
     { path: '/staff/areas/import', title: '区域导入', icon: 'upgrade', ready: true },
+    { path: '/staff/awareness', title: '知晓率', icon: 'chart-trending-o', ready: true },
+    { path: '/staff/assessment', title: '平安考核', icon: 'medal-o', ready: true },
+    { path: '/staff/report', title: '季度报告', icon: 'description', ready: true },
+    { path: '/staff/api-keys', title: 'API 密钥', icon: 'lock', ready: true },
   ],
   editor: [
     { path: '/staff/warnings', title: '预警管理', icon: 'warning-o', ready: true },
@@ -41,11 +45,18 @@ const MENUS = {
     { path: '/staff/grid', title: '我的网格', icon: 'location-o' },
     { path: '/staff/redeem', title: '兑奖', icon: 'gift-o', ready: true },
   ],
-  assessor: [{ path: '/staff/awareness', title: '知晓率', icon: 'chart-trending-o' }],
+  assessor: [
+    { path: '/staff/awareness', title: '知晓率', icon: 'chart-trending-o', ready: true },
+    { path: '/staff/assessment', title: '平安考核', icon: 'medal-o', ready: true },
+    { path: '/staff/report', title: '季度报告', icon: 'description', ready: true },
+  ],
 }
 
 /** Who may look up and redeem prize codes (the grid worker's 兑奖 page). */
 export const REDEEM_ROLES = ['grid_worker', 'editor', 'reviewer', 'admin']
+
+/** Who reads the awareness figures, the assessment and the quarterly report. */
+export const FIGURE_ROLES = ['admin', 'assessor']
 
 /** menuFor lists the console menu of a role; residents and unknown roles get none. */
 export function menuFor(role) {

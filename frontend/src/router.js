@@ -1,7 +1,8 @@
 // Routes and the guards that send people to the right sign-in page.
 import { createRouter, createWebHistory } from 'vue-router'
 import { isResident, isSignedIn, isStaff, session } from './session.js'
-import { COMING_SOON, REDEEM_ROLES } from './roles.js'
+import { COMING_SOON, FIGURE_ROLES, REDEEM_ROLES } from './roles.js'
+import { currentQuarter } from './awareness.js'
 
 // Who works on warnings and the question bank in the console.
 const WARNING_ROLES = ['editor', 'reviewer']
@@ -54,6 +55,15 @@ export const routes = [
       staffPage('quizzes/new', () => import('./pages/staff/QuizEditPage.vue'), '新建问答活动', ['editor']),
       staffPage('quizzes/:id(\\d+)', () => import('./pages/staff/QuizEditPage.vue'), '编辑问答活动', ['editor']),
       staffPage('quizzes/:id(\\d+)/stats', () => import('./pages/staff/QuizStatsPage.vue'), '答题统计', ['editor']),
+      staffPage('awareness/:code(\\d+)?', () => import('./pages/staff/AwarenessPage.vue'), '知晓率', FIGURE_ROLES),
+      staffPage('assessment', () => import('./pages/staff/AssessmentPage.vue'), '平安考核', FIGURE_ROLES),
+      {
+        path: 'report',
+        redirect: () => `/staff/report/${session.user?.area_code || '330800'}/${currentQuarter()}`,
+        meta: { staff: true, roles: FIGURE_ROLES },
+      },
+      staffPage('report/:code(\\d+)/:period', () => import('./pages/staff/ReportPage.vue'), '季度报告', FIGURE_ROLES),
+      staffPage('api-keys', () => import('./pages/staff/ApiKeysPage.vue'), 'API 密钥', ['admin']),
       staffPage('redeem', () => import('./pages/staff/RedeemPage.vue'), '兑奖', REDEEM_ROLES),
       ...COMING_SOON.map(({ path, title }) =>
         staffPage(path.replace('/staff/', ''), () => import('./pages/staff/ComingSoonPage.vue'), title),
