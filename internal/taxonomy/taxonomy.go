@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -68,14 +70,38 @@ func (l Lists) Has(kind, code string) bool {
 	return false
 }
 
-// Store reads and seeds the code lists.
-type Store struct{ db *store.DB }
+// Store reads and seeds the code lists. The lists are fixed and read on hot
+// paths (every attempt start, every profile and content validation), so they
+// are kept for a while after loading; Seed drops the copy.
+type Store struct {
+	db       *store.DB
+	mu       sync.Mutex
+	cached   Lists
+	loadedAt time.Time
+}
 
 // NewStore returns a Store over db.
 func NewStore(db *store.DB) *Store { return &Store{db: db} }
 
-// Lists loads all three lists in display order.
+// listsTTL bounds how long another instance's change of the lists goes unseen.
+const listsTTL = time.Minute
+
+// Lists returns all three lists in display order. Callers must not modify them.
 func (s *Store) Lists(ctx context.Context) (Lists, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if time.Since(s.loadedAt) < listsTTL {
+		return s.cached, nil
+	}
+	l, err := s.load(ctx)
+	if err != nil {
+		return Lists{}, err
+	}
+	s.cached, s.loadedAt = l, time.Now()
+	return l, nil
+}
+
+func (s *Store) load(ctx context.Context) (Lists, error) {
 	var rows []Code
 	if err := s.db.WithContext(ctx).Order("kind, position").Find(&rows).Error; err != nil {
 		return Lists{}, fmt.Errorf("taxonomy: load: %w", err)
@@ -108,6 +134,9 @@ func (s *Store) Seed(ctx context.Context, l Lists) error {
 	add(AgeBand, l.AgeBands)
 	add(Occupation, l.Occupations)
 	add(FraudType, l.FraudTypes)
+	s.mu.Lock()
+	s.loadedAt = time.Time{}
+	s.mu.Unlock()
 	return s.db.Tx(ctx, func(tx *gorm.DB) error {
 		return tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "kind"}, {Name: "code"}},
