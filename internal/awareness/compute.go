@@ -187,16 +187,24 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 		m := math.Round(float64(scoreSum)/float64(total.n)) / 10
 		f.MeanScore = &m
 	}
-	if f.Population, err = s.areas.Population(ctx, a); err != nil {
+	// Populations: one read of the subtree's grids, summed per child.
+	var grids []area.Area
+	if err := db.Where("path LIKE ? AND level = ?", area.SubtreeLike(a.Path), area.Grid).Select("path", "population").Find(&grids).Error; err != nil {
 		return f, err
+	}
+	childPop := make([]int64, len(children))
+	for _, g := range grids {
+		f.Population += g.Population
+		for i, ch := range children {
+			if strings.HasPrefix(g.Path, ch.Path) {
+				childPop[i] += g.Population
+				break
+			}
+		}
 	}
 	f.Coverage = coverage(total.n, f.Population)
 	for i, ch := range children {
-		pop, err := s.areas.Population(ctx, ch)
-		if err != nil {
-			return f, err
-		}
-		f.Children = append(f.Children, Child{AreaCode: ch.Code, Name: ch.Name, Level: string(ch.Level), Rate: rate(byChild[i].passed, byChild[i].n), Population: pop, Coverage: coverage(byChild[i].n, pop)})
+		f.Children = append(f.Children, Child{AreaCode: ch.Code, Name: ch.Name, Level: string(ch.Level), Rate: rate(byChild[i].passed, byChild[i].n), Population: childPop[i], Coverage: coverage(byChild[i].n, childPop[i])})
 	}
 	for _, e := range lists.AgeBands {
 		t := byAge[e.Code]
