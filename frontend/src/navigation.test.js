@@ -31,10 +31,11 @@ describe('roles', () => {
   })
 
   it('gives each role its menu', () => {
-    expect(menuFor('admin').map((m) => m.title)).toEqual(['用户管理', '操作日志', '区域导入'])
-    expect(menuFor('editor').map((m) => m.title)).toEqual(['预警管理', '题库', '问答活动'])
-    expect(menuFor('reviewer').map((m) => m.title)).toEqual(['审核队列', '预警管理', '题库'])
-    expect(menuFor('grid_worker').map((m) => m.title)).toEqual(['我的网格', '兑奖'])
+    expect(menuFor('admin').map((m) => m.title)).toEqual(['用户管理', '操作日志', '区域导入', '知晓率', '培训答题'])
+    expect(menuFor('editor').map((m) => m.title)).toEqual(['预警管理', '题库', '问答活动', '知晓率', '培训答题'])
+    expect(menuFor('reviewer').map((m) => m.title)).toEqual(['审核队列', '预警管理', '题库', '知晓率', '培训答题'])
+    expect(menuFor('grid_worker').map((m) => m.title)).toEqual(['我的网格', '兑奖', '培训答题', '网格海报'])
+    expect(menuFor('assessor').map((m) => m.title)).toEqual(['知晓率', '培训答题'])
     expect(menuFor('resident')).toEqual([])
     expect(roleMayOpen('editor', '/staff/users')).toBe(false)
   })
@@ -182,9 +183,21 @@ describe('router guards', () => {
     await router.push('/staff/redeem')
     expect(router.currentRoute.value.meta.title).toBe('兑奖')
     await router.push('/staff/questions')
-    expect(router.currentRoute.value.path).toBe('/staff')
+    // A grid worker's console opens on their grid.
+    expect(router.currentRoute.value.path).toBe('/staff/grid')
+    await router.push('/staff/sessions/7')
+    expect(router.currentRoute.value.meta.title).toBe('现场答题')
+    // Staff take training quizzes on the residents' quiz page.
+    await router.push('/quizzes/3/take')
+    expect(router.currentRoute.value.path).toBe('/quizzes/3/take')
+    await router.push('/staff/quizzes/3/completion')
+    expect(router.currentRoute.value.path).toBe('/staff/grid')
 
     signIn('assessor')
+    await router.push('/staff/quizzes/3/completion')
+    expect(router.currentRoute.value.meta.title).toBe('培训完成情况')
+    await router.push('/staff/sessions/7')
+    expect(router.currentRoute.value.path).toBe('/staff')
     await router.push('/staff/redeem')
     expect(router.currentRoute.value.path).toBe('/staff')
   })
