@@ -108,8 +108,13 @@ async function gridPreset(page) {
 
 /** assertFits checks that nothing on the page is wider than the phone's screen. */
 async function assertFits(page, what) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
-  assert.ok(overflow <= 1, `${what}: the page is ${overflow}px wider than the screen`)
+  // A phone zooms a too-wide page out, which widens innerWidth too: compare with the device's width.
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }))
+  const width = PHONE.viewport.width
+  assert.ok(scrollWidth <= width + 1 && innerWidth === width, `${what}: the page is ${scrollWidth}px wide (window ${innerWidth}px) on a ${width}px screen`)
 }
 
 /** assertBigTarget checks that a control is easy to hit with a thumb. */
@@ -244,6 +249,10 @@ test('a grid worker runs an in-person session and redeems the prize', { timeout:
   const open = wp.getByTestId('open-session')
   await open.getByText('已交卷 1').waitFor()
   await shot(wp, 'grid-home-session-large-text')
+  // What the thumb sees: the start button at the bottom of the screen.
+  await wp.screenshot({ path: new URL('./screenshots/grid-home-viewport-large-text.png', import.meta.url).pathname })
+  const startBox = await wp.getByTestId('start-session').boundingBox()
+  assert.ok(startBox.y + startBox.height <= 844 && startBox.y > 844 / 2, `开始现场答题 in the thumb's reach: ${JSON.stringify(startBox)}`)
   await open.click()
   await wp.waitForURL(`**${sessionPath}`)
   await wp.getByTestId('close-session').click()
