@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { startServer } from './server.mjs'
-import { launchBrowser, newPage, PHONE, shot } from './browser.mjs'
+import { DESKTOP, launchBrowser, newPage, PHONE, shot } from './browser.mjs'
 import { apiClient } from './api.mjs'
 
 const EDITOR = { username: 'xianchang-bianji', password: 'Xianchang-bianji-2026', role: 'editor', area: '330800' }
@@ -315,4 +315,24 @@ test('the standing grid link presets the grid of a new resident', { timeout: 120
   await page.getByTestId('quiz-card').filter({ hasText: QUIZ_TITLE }).waitFor()
   assert.deepEqual(unexpected(rs.problems), [])
   await rs.context.close()
+})
+
+test('city staff see their area child by child, and the training quizzes', { timeout: 120_000 }, async () => {
+  const desk = await newPage(browser, server.baseURL, DESKTOP)
+  const { page } = desk
+  await staffSignIn(page, EDITOR)
+  const menu = page.getByTestId('console-menu')
+  await menu.getByRole('link', { name: '知晓率' }).click()
+  await page.waitForURL('**/staff/awareness')
+  await page.getByTestId('grid-figures').getByTestId('rate-line').waitFor()
+  assert.ok((await page.getByTestId('child-row').count()) > 0, 'a line per child area')
+  assert.equal(await page.getByTestId('start-session').count(), 0, 'only grid workers run sessions')
+  await shot(page, 'awareness-city')
+
+  await menu.getByRole('link', { name: '培训答题' }).click()
+  await page.waitForURL('**/staff/training')
+  await page.locator('[data-test="training-list"], [data-test="training-empty"]').first().waitFor()
+  await shot(page, 'training')
+  assert.deepEqual(unexpected(desk.problems), [])
+  await desk.context.close()
 })
