@@ -14,6 +14,8 @@ import { apiClient } from './api.mjs'
 
 const EDITOR = { username: 'xianchang-bianji', password: 'Xianchang-bianji-2026', role: 'editor', area: '330800' }
 const WORKER = { username: 'wangge-xianchang', password: 'Wangge-xianchang-2026', role: 'grid_worker', area: '330802001001001' }
+const ADMIN = { username: 'xianchang-admin', password: 'Xianchang-admin-2026', role: 'admin', area: '330800' }
+const TRAINING_TITLE = '网格员反诈业务培训测试'
 const GRID_NAME = '城西社区第1网格（演示）'
 const RESIDENT_PHONE = '13900003333'
 const QUIZ_TITLE = '城西网格现场反诈有奖问答'
@@ -43,10 +45,11 @@ const QUESTIONS = [
 let server
 let browser
 let quizId
+let questionIds
 
 before(async () => {
   server = await startServer()
-  for (const u of [EDITOR, WORKER]) await server.addUser(u)
+  for (const u of [EDITOR, WORKER, ADMIN]) await server.addUser(u)
   browser = await launchBrowser()
 
   const editor = apiClient(server.baseURL)
@@ -64,6 +67,7 @@ before(async () => {
     })
     ids.push(created.id)
   }
+  questionIds = ids
   const quiz = await editor.post('/quizzes', {
     title: QUIZ_TITLE,
     description: '三道题，答对即可领取奖品。',
@@ -333,6 +337,67 @@ test('city staff see their area child by child, and the training quizzes', { tim
   await page.waitForURL('**/staff/training')
   await page.locator('[data-test="training-list"], [data-test="training-empty"]').first().waitFor()
   await shot(page, 'training')
+  assert.deepEqual(unexpected(desk.problems), [])
+  await desk.context.close()
+})
+
+test('a grid worker takes a training quiz and an admin sees the completion', { timeout: 120_000 }, async () => {
+  const editor = apiClient(server.baseURL)
+  await editor.signIn(EDITOR.username, EDITOR.password)
+  const training = await editor.post('/quizzes', {
+    title: TRAINING_TITLE,
+    description: '工作人员培训。',
+    area_code: '330800',
+    audience: 'staff',
+    starts_at: new Date(Date.now() - 60_000).toISOString(),
+    ends_at: new Date(Date.now() + 24 * 3600_000).toISOString(),
+    question_count: 3,
+    pass_score: 60,
+    time_limit_s: 600,
+    max_attempts: 2,
+    core_question_ids: questionIds,
+    min_seconds_per_question: 0,
+  })
+  await editor.post(`/quizzes/${training.id}/publish`)
+
+  const gw = await newPage(browser, server.baseURL, PHONE)
+  const wp = gw.page
+  await staffSignIn(wp, WORKER)
+  await wp.getByRole('button', { name: '菜单' }).click()
+  await wp.getByTestId('console-menu').getByRole('link', { name: '培训答题' }).click()
+  await wp.waitForURL('**/staff/training')
+  const card = wp.getByTestId('training-quiz').filter({ hasText: TRAINING_TITLE })
+  await card.waitFor()
+  await shot(wp, 'training-phone')
+  await card.getByTestId('take-training').click()
+  await wp.waitForURL(`**/quizzes/${training.id}/take`)
+  await wp.getByTestId('start-quiz').click()
+  for (let i = 1; i <= 3; i++) {
+    await wp.getByTestId('progress').getByText(`第 ${i} / 3 题`).waitFor()
+    const stem = await wp.getByTestId('stem').textContent()
+    const q = QUESTIONS.find((x) => stem.includes(x.find))
+    await wp.getByTestId('question').getByRole('radio', { name: q.options[0] }).click()
+    await wp.getByTestId('save-state').getByText('已保存').waitFor()
+    if (i < 3) await wp.getByTestId('next').click()
+  }
+  await wp.getByTestId('submit').click()
+  await wp.locator('.van-dialog').getByRole('button', { name: '交卷' }).click()
+  await wp.waitForURL(/\/attempts\/\d+$/)
+  await wp.getByTestId('verdict').getByText('及格').waitFor()
+  await wp.getByTestId('back-home').click()
+  await wp.waitForURL('**/staff/training')
+  assert.deepEqual(unexpected(gw.problems), [])
+  await gw.context.close()
+
+  const desk = await newPage(browser, server.baseURL, DESKTOP)
+  await staffSignIn(desk.page, ADMIN)
+  await desk.page.getByTestId('console-menu').getByRole('link', { name: '培训答题' }).click()
+  await desk.page.getByTestId('completion-links').getByRole('link', { name: TRAINING_TITLE }).click()
+  await desk.page.waitForURL(`**/staff/quizzes/${training.id}/completion`)
+  const table = desk.page.getByTestId('completion-table')
+  await table.waitFor()
+  await table.getByText('网格员').first().waitFor()
+  await shot(desk.page, 'training-completion')
   assert.deepEqual(unexpected(desk.problems), [])
   await desk.context.close()
 })
