@@ -409,5 +409,5 @@ async function staffSignIn(page, { username, password }) {
   await page.getByTestId('username').locator('input').fill(username)
   await page.getByTestId('password').locator('input').fill(password)
   await page.getByTestId('sign-in').click()
-  await page.waitForURL((url) => url.pathname === '/staff')
+  await page.waitForURL((url) => url.pathname === '/staff' || url.pathname === '/staff/grid') // a grid worker opens on 我的网格
 }

@@ -21,6 +21,8 @@ export function roleName(role) {
 }
 
 // `ready` marks the pages that exist; the rest show "即将上线" for now.
+const AWARENESS = { path: '/staff/area', title: '知晓率', icon: 'chart-trending-o', ready: true }
+const TRAINING = { path: '/staff/training', title: '培训答题', icon: 'edit', ready: true }
 const MENUS = {
   admin: [
     { path: '/staff/users', title: '用户管理', icon: 'friends-o', ready: true },
@@ -30,27 +32,40 @@ const MENUS = {
     { path: '/staff/assessment', title: '平安考核', icon: 'medal-o', ready: true },
     { path: '/staff/report', title: '季度报告', icon: 'description', ready: true },
     { path: '/staff/api-keys', title: 'API 密钥', icon: 'lock', ready: true },
+    TRAINING,
   ],
   editor: [
     { path: '/staff/warnings', title: '预警管理', icon: 'warning-o', ready: true },
     { path: '/staff/questions', title: '题库', icon: 'notes-o', ready: true },
     { path: '/staff/quizzes', title: '问答活动', icon: 'award-o', ready: true },
+    AWARENESS,
+    TRAINING,
   ],
   reviewer: [
     { path: '/staff/review', title: '审核队列', icon: 'passed', ready: true },
     { path: '/staff/warnings', title: '预警管理', icon: 'warning-o', ready: true },
     { path: '/staff/questions', title: '题库', icon: 'notes-o', ready: true },
+    AWARENESS,
+    TRAINING,
   ],
   grid_worker: [
-    { path: '/staff/grid', title: '我的网格', icon: 'location-o' },
+    { path: '/staff/grid', title: '我的网格', icon: 'location-o', ready: true },
     { path: '/staff/redeem', title: '兑奖', icon: 'gift-o', ready: true },
+    TRAINING,
+    { path: '/staff/poster', title: '网格海报', icon: 'qr', ready: true },
   ],
   assessor: [
     { path: '/staff/awareness', title: '知晓率', icon: 'chart-trending-o', ready: true },
     { path: '/staff/assessment', title: '平安考核', icon: 'medal-o', ready: true },
     { path: '/staff/report', title: '季度报告', icon: 'description', ready: true },
+    TRAINING,
   ],
 }
+
+/** Who may see the training completion of staff quizzes. */
+export const COMPLETION_ROLES = ['admin', 'assessor']
+/** Every staff role: the figures of one's area and the training quizzes. */
+export const ALL_STAFF = ['grid_worker', 'editor', 'reviewer', 'admin', 'assessor']
 
 /** Who may look up and redeem prize codes (the grid worker's 兑奖 page). */
 export const REDEEM_ROLES = ['grid_worker', 'editor', 'reviewer', 'admin']

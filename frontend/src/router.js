@@ -1,7 +1,7 @@
 // Routes and the guards that send people to the right sign-in page.
 import { createRouter, createWebHistory } from 'vue-router'
 import { isResident, isSignedIn, isStaff, session } from './session.js'
-import { COMING_SOON, FIGURE_ROLES, REDEEM_ROLES } from './roles.js'
+import { ALL_STAFF, COMING_SOON, COMPLETION_ROLES, FIGURE_ROLES, REDEEM_ROLES } from './roles.js'
 import { currentQuarter } from './awareness.js'
 
 // Who works on warnings and the question bank in the console.
@@ -23,21 +23,35 @@ export const routes = [
   {
     path: '/quizzes/:id(\\d+)/take',
     component: () => import('./pages/resident/QuizTakePage.vue'),
-    meta: { title: '有奖问答', resident: true },
+    meta: { title: '有奖问答', resident: true, staffToo: true },
   },
   {
     path: '/attempts/:id(\\d+)',
     component: () => import('./pages/resident/AttemptResultPage.vue'),
-    meta: { title: '答题结果', resident: true },
+    meta: { title: '答题结果', resident: true, staffToo: true },
   },
   { path: '/prizes', component: () => import('./pages/resident/PrizesPage.vue'), meta: { title: '我的奖品', resident: true } },
+  { path: '/join/grid/:code(\\d+)', component: () => import('./pages/resident/JoinGridPage.vue'), meta: { title: '加入网格' } },
+  { path: '/join/:code', component: () => import('./pages/resident/JoinPage.vue'), meta: { title: '现场答题' } },
   { path: '/staff/login', component: () => import('./pages/staff/LoginPage.vue'), meta: { title: '工作人员登录' } },
   {
     path: '/staff',
     component: () => import('./pages/staff/ConsoleLayout.vue'),
     meta: { staff: true },
     children: [
-      { path: '', component: () => import('./pages/staff/DashboardPage.vue'), meta: { title: '工作台', staff: true } },
+      {
+        path: '',
+        component: () => import('./pages/staff/DashboardPage.vue'),
+        meta: { title: '工作台', staff: true },
+        // A grid worker's console opens on their grid.
+        beforeEnter: () => (session.user?.role === 'grid_worker' ? { path: '/staff/grid' } : true),
+      },
+      staffPage('grid', () => import('./pages/staff/GridHomePage.vue'), '我的网格', ['grid_worker']),
+      staffPage('area', () => import('./pages/staff/GridHomePage.vue'), '知晓率', ALL_STAFF),
+      staffPage('sessions/:id(\\d+)', () => import('./pages/staff/SessionPage.vue'), '现场答题', ['grid_worker']),
+      staffPage('poster', () => import('./pages/staff/PosterPage.vue'), '网格海报', ['grid_worker']),
+      staffPage('training', () => import('./pages/staff/TrainingPage.vue'), '培训答题', ALL_STAFF),
+      staffPage('quizzes/:id(\\d+)/completion', () => import('./pages/staff/CompletionPage.vue'), '培训完成情况', COMPLETION_ROLES),
       staffPage('users', () => import('./pages/staff/UsersPage.vue'), '用户管理', ['admin']),
       staffPage('audit', () => import('./pages/staff/AuditPage.vue'), '操作日志', ['admin']),
       staffPage('areas/import', () => import('./pages/staff/AreaImportPage.vue'), '区域导入', ['admin']),
@@ -82,7 +96,7 @@ export function guard(to) {
     const roles = to.meta.roles
     if (roles && !roles.includes(session.user.role)) return { path: '/staff' }
   }
-  if (to.meta.resident && (!signedIn || !isResident())) {
+  if (to.meta.resident && (!signedIn || !(isResident() || (to.meta.staffToo && isStaff())))) {
     return { path: '/login', query: { redirect: to.fullPath } }
   }
   return true
