@@ -106,25 +106,39 @@ func add(col string, n int64) clause.Expr {
 // concurrent submissions on any number of instances cannot both claim it);
 // only the claimant is counted.
 func Record(tx *gorm.DB, s Submission) error {
+	periods := PeriodsOf(s.SubmittedAt)
+	if s.Invalid {
+		rows := make([]InvalidCell, len(periods))
+		for i, p := range periods {
+			rows[i] = InvalidCell{Period: p, GridPath: s.GridPath, Shard: shardOf(s.AttemptID), N: 1}
+		}
+		return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "period"}, {Name: "grid_path"}, {Name: "shard"}},
+			DoUpdates: clause.Assignments(map[string]any{"n": gorm.Expr("awareness_invalid.n + " + excluded(tx, "n"))})}).Create(&rows).Error
+	}
+	// Claim both periods' markers in one statement; the count of rows
+	// inserted says which were claimed, except when it is one of two.
+	markers := make([]First, len(periods))
+	for i, p := range periods {
+		markers[i] = First{Period: p, UserID: s.UserID, AttemptID: s.AttemptID}
+	}
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&markers)
+	if res.Error != nil {
+		return res.Error
+	}
+	claimed := periods
+	switch res.RowsAffected {
+	case 0:
+		return nil // a retake in both periods: not counted
+	case int64(len(periods)):
+	default:
+		claimed = nil
+		if err := tx.Model(&First{}).Where("user_id = ? AND attempt_id = ? AND period IN ?", s.UserID, s.AttemptID, periods).Pluck("period", &claimed).Error; err != nil {
+			return err
+		}
+	}
 	var cells []Cell
 	var answers []AnswerCell
-	for _, p := range PeriodsOf(s.SubmittedAt) {
-		if s.Invalid {
-			err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "period"}, {Name: "grid_path"}, {Name: "shard"}},
-				DoUpdates: clause.Assignments(map[string]any{"n": add("awareness_invalid.n", 1)})}).
-				Create(&InvalidCell{Period: p, GridPath: s.GridPath, Shard: shardOf(s.AttemptID), N: 1}).Error
-			if err != nil {
-				return err
-			}
-			continue
-		}
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&First{Period: p, UserID: s.UserID, AttemptID: s.AttemptID})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			continue // not the resident's first in this period
-		}
+	for _, p := range claimed {
 		cells = append(cells, Cell{Period: p, GridPath: s.GridPath, AgeBand: s.AgeBand, Occupation: s.Occupation, Shard: shardOf(s.AttemptID), Respondents: 1, Passed: b2i(s.Passed), ScoreTenths: int64(s.ScoreTenths)})
 		answers = append(answers, answerCells(p, s.GridPath, s.AgeBand, shardOf(s.AttemptID), s.Answers)...)
 	}
