@@ -30,6 +30,7 @@ import (
 	"wuzha/internal/auth"
 	"wuzha/internal/awareness"
 	"wuzha/internal/fault"
+	"wuzha/internal/sheet"
 	"wuzha/internal/store"
 )
 
@@ -291,7 +292,7 @@ func (s *Service) Export(ctx context.Context, c auth.Caller, code string, p awar
 		if r.SufficientSample {
 			ok = "是"
 		}
-		lines = append(lines, []string{safe(r.AreaCode), safe(r.Name), strconv.FormatInt(r.Respondents, 10), strconv.FormatInt(r.Passed, 10),
+		lines = append(lines, []string{sheet.SafeCell(r.AreaCode), sheet.SafeCell(r.Name), strconv.FormatInt(r.Respondents, 10), strconv.FormatInt(r.Passed, 10),
 			pct(r.Rate), pct(r.CILow), pct(r.CIHigh), pct(r.Coverage), strconv.FormatFloat(r.Score, 'f', 1, 64), strconv.Itoa(r.Rank), ok})
 	}
 	checksum, lockedAt := "（未锁定，实时数据）", "（未锁定）"
@@ -299,7 +300,7 @@ func (s *Service) Export(ctx context.Context, c auth.Caller, code string, p awar
 		checksum, lockedAt = *sh.Checksum, sh.LockedAt.In(awareness.Shanghai).Format("2006-01-02 15:04:05 +08:00")
 	}
 	notes := [][]string{
-		{"考核期", sh.Period}, {"区域", safe(sh.AreaCode + " " + sh.Name)}, {"方法", awareness.Method}, {"说明", sh.Note},
+		{"考核期", sh.Period}, {"区域", sheet.SafeCell(sh.AreaCode + " " + sh.Name)}, {"方法", awareness.Method}, {"说明", sh.Note},
 		{"目标知晓率", strconv.FormatFloat(sh.Rule.TargetRate, 'f', -1, 64)}, {"目标覆盖率", strconv.FormatFloat(sh.Rule.TargetCoverage, 'f', -1, 64)},
 		{"最少样本", strconv.Itoa(sh.Rule.MinRespondents)}, {"得分公式", "100 × min(1, 知晓率 ÷ 目标知晓率) × min(1, 覆盖率 ÷ 目标覆盖率)"},
 		{"SHA-256 校验值", checksum}, {"锁定时间", lockedAt}, {"导出时间", time.Now().In(awareness.Shanghai).Format("2006-01-02 15:04:05 +08:00")},
@@ -354,14 +355,6 @@ func areaPath(ctx context.Context, s *Service, code string) string {
 		return a.Path
 	}
 	return ""
-}
-
-// safe defuses a text cell a spreadsheet would run as a formula.
-func safe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
 }
 
 // APIKey is a key the assessment system reads with: bound to an area,

@@ -117,9 +117,6 @@ type Figures struct {
 	Note         string           `json:"note"` // "based on N quiz respondents; method v1"
 }
 
-// ErrNoArea is an unknown area code.
-var ErrNoArea = errors.New("awareness: unknown area")
-
 // Compute figures the area's awareness in period p from the raw attempts.
 // The caller must be staff whose scope holds the area (assessors included).
 func (s *Service) Compute(ctx context.Context, c auth.Caller, code string, p Period) (Figures, error) {

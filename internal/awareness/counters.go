@@ -96,10 +96,6 @@ type Submission struct {
 	Answers     map[string][2]int64 // fraud type → answered, correct
 }
 
-func add(col string, n int64) clause.Expr {
-	return gorm.Expr(col+" + ?", n)
-}
-
 // Record updates the counters for one submission of a counting resident
 // quiz, inside the submit transaction tx. A resident's first valid
 // submission in a period claims the period's marker (a primary key, so

@@ -20,6 +20,7 @@ import (
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
 	"wuzha/internal/fault"
+	"wuzha/internal/sheet"
 	"wuzha/internal/taxonomy"
 )
 
@@ -353,7 +354,7 @@ func (s *Service) ExportQuestions(ctx context.Context, c auth.Caller, format str
 		}
 		r = append(r, strings.Join(q.Answer, ""), q.Explanation, q.FraudType, strconv.Itoa(q.Difficulty), strings.Join(q.AgeBands, ","), strings.Join(q.Occupations, ","))
 		for i := range r {
-			r[i] = SafeCell(r[i])
+			r[i] = sheet.SafeCell(r[i])
 		}
 		rows = append(rows, r)
 	}
@@ -383,14 +384,6 @@ func (s *Service) ExportQuestions(ctx context.Context, c auth.Caller, format str
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// SafeCell defuses a value a spreadsheet would treat as a formula.
-func SafeCell(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
 }
 
 // ImportQuestions reads a CSV or XLSX in the export format and adds every

@@ -388,9 +388,6 @@ func (s *SyncBuffer) String() string {
 	return s.b.String()
 }
 
-// Fatalf-friendly helper for formatting ids in paths.
-func Path(format string, args ...any) string { return fmt.Sprintf(format, args...) }
-
 // JWTSecret is the signing key of every test Env (so tests can forge tokens).
 var JWTSecret = bytes.Repeat([]byte("s"), 48)
 

@@ -1,0 +1,13 @@
+// Package sheet holds what every spreadsheet export needs.
+package sheet
+
+import "strings"
+
+// SafeCell defuses a text cell that a spreadsheet would run as a formula
+// (=, +, -, @, tab or carriage return first) by prefixing a quote.
+func SafeCell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
