@@ -320,11 +320,18 @@ func (s *Service) Me(ctx context.Context, c Caller) (Me, error) {
 	if err != nil {
 		return Me{}, err
 	}
+	if p != nil {
+		if a, err := s.areas.Get(ctx, p.GridCode); err == nil {
+			p.GridName = a.Name
+		}
+	}
 	m.Profile = p
 	return m, nil
 }
 
-// ProfileOf loads a resident's profile, or nil when none is set.
+// ProfileOf loads a resident's profile, or nil when none is set. It is read
+// on hot paths (feed, attempt start, reach), so it leaves GridName empty;
+// Me fills it in.
 func (s *Service) ProfileOf(ctx context.Context, userID int64) (*Profile, error) {
 	var p Profile
 	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Take(&p).Error
@@ -333,9 +340,6 @@ func (s *Service) ProfileOf(ctx context.Context, userID int64) (*Profile, error)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: profile: %w", err)
-	}
-	if a, err := s.areas.Get(ctx, p.GridCode); err == nil {
-		p.GridName = a.Name
 	}
 	return &p, nil
 }

@@ -473,9 +473,15 @@ func (s *Service) History(ctx context.Context, c auth.Caller, id int64) ([]Versi
 // everyone else sees the live version of a published, current warning.
 func (s *Service) Get(ctx context.Context, c auth.Caller, id int64) (Detail, error) {
 	if c.Role.IsStaff() {
-		if _, _, err := s.load(ctx, c, id); err == nil {
-			return s.staffDetail(ctx, id)
-		} else if !errors.Is(err, ErrNotFound) {
+		w, v, err := s.load(ctx, c, id)
+		if err == nil {
+			lists, err := s.codes.Lists(ctx)
+			if err != nil {
+				return Detail{}, err
+			}
+			return s.detail(w, v, lists, true), nil
+		}
+		if !errors.Is(err, ErrNotFound) {
 			return Detail{}, err
 		}
 	}
