@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 
 	"wuzha/internal/area"
 	"wuzha/internal/auth"
@@ -25,9 +26,10 @@ func Note(respondents int64) string {
 
 // Service computes awareness figures.
 type Service struct {
-	db    *store.DB
-	areas *area.Store
-	codes *taxonomy.Store
+	db     *store.DB
+	areas  *area.Store
+	codes  *taxonomy.Store
+	foldMu sync.Mutex // one folder per instance; instances guard each other in the database
 }
 
 // NewService wires the service.
@@ -133,9 +135,13 @@ func (s *Service) Compute(ctx context.Context, c auth.Caller, code string, p Per
 	return s.compute(ctx, a, p)
 }
 
-// compute reads the maintained counters of a's subtree: a few thousand
-// cells for a whole city and quarter, never the raw attempts.
+// compute folds the pending attempts, then reads the maintained counters of
+// a's subtree: a few thousand cells for a whole city and quarter, never the
+// raw attempts.
 func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, error) {
+	if _, err := s.Fold(ctx); err != nil {
+		return Figures{}, err
+	}
 	var cells []Cell
 	db := s.db.WithContext(ctx)
 	if err := db.Where("period = ? AND grid_path LIKE ?", p.Name, area.SubtreeLike(a.Path)).Find(&cells).Error; err != nil {
@@ -285,6 +291,9 @@ func (s *Service) Grids(ctx context.Context, c auth.Caller, code string, p Perio
 		return nil, err
 	}
 	if err := c.Authorize(a); err != nil {
+		return nil, err
+	}
+	if _, err := s.Fold(ctx); err != nil {
 		return nil, err
 	}
 	var grids []area.Area

@@ -2,7 +2,9 @@ package awareness
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"time"
 
@@ -13,12 +15,19 @@ import (
 // The maintained counters: per period, per grid, per age band × occupation,
 // the respondents, passed and score sum of counted attempts; per fraud type
 // the answers; the invalid attempts left out; and which attempt was each
-// resident's first in the period. They are kept in the submit transaction
-// and can be rebuilt from the raw attempts at any time (Rebuild).
+// resident's first in the period. They can be rebuilt from the raw attempts
+// at any time (Rebuild).
 //
-// Each counter is split over Shards rows picked by the attempt id: a busy
-// grid's submissions then lock different rows instead of queueing on one,
-// and readers sum the shards.
+// The submit transaction does not touch them: it marks a counting attempt
+// tally_pending, and Fold moves pending attempts into the counters in
+// batches, oldest submission first — every second in the background and
+// before every read of the figures, so a figure never misses a committed
+// submission. Submitting stays a few short statements on rows nobody else
+// writes, however busy a grid is.
+//
+// Each counter is split over Shards rows picked by the attempt id, so
+// batches folded at once by several instances seldom wait on one row;
+// readers sum the shards.
 
 // Shards is how many rows one counter is split over.
 const Shards = 8
@@ -82,84 +91,6 @@ func PeriodsOf(t time.Time) []string {
 	return []string{fmt.Sprintf("%d-%02d", l.Year(), int(l.Month())), fmt.Sprintf("%dQ%d", l.Year(), (int(l.Month())-1)/3+1)}
 }
 
-// Submission is what the counters need of a graded attempt.
-type Submission struct {
-	AttemptID   int64
-	UserID      int64
-	SubmittedAt time.Time
-	GridPath    string
-	AgeBand     string
-	Occupation  string
-	Passed      bool
-	ScoreTenths int
-	Invalid     bool
-	Answers     map[string][2]int64 // fraud type → answered, correct
-}
-
-// Record updates the counters for one submission of a counting resident
-// quiz, inside the submit transaction tx. A resident's first valid
-// submission in a period claims the period's marker (a primary key, so
-// concurrent submissions on any number of instances cannot both claim it);
-// only the claimant is counted.
-func Record(tx *gorm.DB, s Submission) error {
-	periods := PeriodsOf(s.SubmittedAt)
-	if s.Invalid {
-		rows := make([]InvalidCell, len(periods))
-		for i, p := range periods {
-			rows[i] = InvalidCell{Period: p, GridPath: s.GridPath, Shard: shardOf(s.AttemptID), N: 1}
-		}
-		return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "period"}, {Name: "grid_path"}, {Name: "shard"}},
-			DoUpdates: clause.Assignments(map[string]any{"n": gorm.Expr("awareness_invalid.n + " + excluded(tx, "n"))})}).Create(&rows).Error
-	}
-	// Claim both periods' markers in one statement; the count of rows
-	// inserted says which were claimed, except when it is one of two.
-	markers := make([]First, len(periods))
-	for i, p := range periods {
-		markers[i] = First{Period: p, UserID: s.UserID, AttemptID: s.AttemptID}
-	}
-	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&markers)
-	if res.Error != nil {
-		return res.Error
-	}
-	claimed := periods
-	switch res.RowsAffected {
-	case 0:
-		return nil // a retake in both periods: not counted
-	case int64(len(periods)):
-	default:
-		claimed = nil
-		if err := tx.Model(&First{}).Where("user_id = ? AND attempt_id = ? AND period IN ?", s.UserID, s.AttemptID, periods).Pluck("period", &claimed).Error; err != nil {
-			return err
-		}
-	}
-	var cells []Cell
-	var answers []AnswerCell
-	for _, p := range claimed {
-		cells = append(cells, Cell{Period: p, GridPath: s.GridPath, AgeBand: s.AgeBand, Occupation: s.Occupation, Shard: shardOf(s.AttemptID), Respondents: 1, Passed: b2i(s.Passed), ScoreTenths: int64(s.ScoreTenths)})
-		answers = append(answers, answerCells(p, s.GridPath, s.AgeBand, shardOf(s.AttemptID), s.Answers)...)
-	}
-	// One multi-row upsert each for the cells and the answers of both periods.
-	if len(cells) > 0 {
-		err := tx.Clauses(clause.OnConflict{
-			Columns: []clause.Column{{Name: "period"}, {Name: "grid_path"}, {Name: "age_band"}, {Name: "occupation"}, {Name: "shard"}},
-			DoUpdates: clause.Assignments(map[string]any{
-				"respondents": gorm.Expr("awareness_cells.respondents + " + excluded(tx, "respondents")), "passed": gorm.Expr("awareness_cells.passed + " + excluded(tx, "passed")),
-				"score_tenths": gorm.Expr("awareness_cells.score_tenths + " + excluded(tx, "score_tenths"))}),
-		}).Create(&cells).Error
-		if err != nil {
-			return err
-		}
-	}
-	if len(answers) > 0 {
-		return tx.Clauses(clause.OnConflict{
-			Columns: []clause.Column{{Name: "period"}, {Name: "grid_path"}, {Name: "fraud_type"}, {Name: "age_band"}, {Name: "shard"}},
-			DoUpdates: clause.Assignments(map[string]any{"answered": gorm.Expr("awareness_answers.answered + " + excluded(tx, "answered")),
-				"correct": gorm.Expr("awareness_answers.correct + " + excluded(tx, "correct"))}),
-		}).Create(&answers).Error
-	}
-	return nil
-}
-
 // excluded names the value an upsert tried to insert into col: VALUES(col)
 // on MySQL, excluded.col on SQLite.
 func excluded(tx *gorm.DB, col string) string {
@@ -176,137 +107,371 @@ func b2i(b bool) int64 {
 	return 0
 }
 
-// answerCells are the answer counters of one submission, in a fixed order
-// (so concurrent upserts lock rows in the same order and cannot deadlock).
-func answerCells(period, grid, ageBand string, shard int, answers map[string][2]int64) []AnswerCell {
-	types := make([]string, 0, len(answers))
-	for ft := range answers {
-		types = append(types, ft)
-	}
-	sort.Strings(types)
-	out := make([]AnswerCell, 0, len(types))
-	for _, ft := range types {
-		a := answers[ft]
-		out = append(out, AnswerCell{Period: period, GridPath: grid, FraudType: ft, AgeBand: ageBand, Shard: shard, Answered: a[0], Correct: a[1]})
-	}
-	return out
+
+// attemptRow is what the counters need of a submitted attempt.
+type attemptRow struct {
+	ID          int64
+	UserID      int64
+	SubmittedAt time.Time
+	GridPath    *string
+	AgeBand     *string
+	Occupation  *string
+	Passed      bool
+	ScoreTenths int
+	Invalid     bool
+	Pending     bool
 }
 
-// Rebuild recomputes every counter from the raw attempts, in one
-// transaction: `wuzha awareness rebuild`. Run it when no one is submitting
-// (it replaces the counters wholesale).
-func (s *Service) Rebuild(ctx context.Context) (int, error) {
+const attemptColumns = "id, user_id, submitted_at, grid_path, age_band, occupation, passed, score_tenths, invalid, tally_pending AS pending"
+
+type cellKey struct {
+	period, grid, age, occ string
+	shard                  int
+}
+
+type answerKey struct {
+	period, grid, ft, age string
+	shard                 int
+}
+
+type invalidKey struct {
+	period, grid string
+	shard        int
+}
+
+type firstKey struct {
+	period string
+	user   int64
+}
+
+// tally adds attempts, in submission order, to counter deltas. claimed
+// holds the (period, resident) markers already taken, in the table or
+// earlier in this tally.
+type tally struct {
+	claimed map[firstKey]bool
+	firsts  []First
+	cells   map[cellKey]*Cell
+	answers map[answerKey]*AnswerCell
+	invalid map[invalidKey]*InvalidCell
+}
+
+func newTally(claimed map[firstKey]bool) *tally {
+	return &tally{claimed: claimed, cells: map[cellKey]*Cell{}, answers: map[answerKey]*AnswerCell{}, invalid: map[invalidKey]*InvalidCell{}}
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// add counts one attempt: an invalid one in the invalid counters; a valid
+// one in each period where it is the resident's first.
+func (t *tally) add(r attemptRow, answers map[string][2]int64) {
+	grid, shard := str(r.GridPath), shardOf(r.ID)
+	for _, p := range PeriodsOf(r.SubmittedAt) {
+		if r.Invalid {
+			k := invalidKey{p, grid, shard}
+			if t.invalid[k] == nil {
+				t.invalid[k] = &InvalidCell{Period: p, GridPath: grid, Shard: shard}
+			}
+			t.invalid[k].N++
+			continue
+		}
+		fk := firstKey{p, r.UserID}
+		if t.claimed[fk] {
+			continue // a retake in this period: learning, not measurement
+		}
+		t.claimed[fk] = true
+		t.firsts = append(t.firsts, First{Period: p, UserID: r.UserID, AttemptID: r.ID})
+		k := cellKey{p, grid, str(r.AgeBand), str(r.Occupation), shard}
+		if t.cells[k] == nil {
+			t.cells[k] = &Cell{Period: p, GridPath: grid, AgeBand: k.age, Occupation: k.occ, Shard: shard}
+		}
+		c := t.cells[k]
+		c.Respondents++
+		c.Passed += b2i(r.Passed)
+		c.ScoreTenths += int64(r.ScoreTenths)
+		for ft, a := range answers {
+			ak := answerKey{p, grid, ft, k.age, shard}
+			if t.answers[ak] == nil {
+				t.answers[ak] = &AnswerCell{Period: p, GridPath: grid, FraudType: ft, AgeBand: ak.age, Shard: shard}
+			}
+			t.answers[ak].Answered += a[0]
+			t.answers[ak].Correct += a[1]
+		}
+	}
+}
+
+// answersOf counts the answers of the given attempts (all when ids is nil)
+// per attempt and fraud type: answered, correct.
+func answersOf(tx *gorm.DB, ids []int64) (map[int64]map[string][2]int64, error) {
 	var rows []struct {
-		ID          int64
-		UserID      int64
-		SubmittedAt time.Time
-		GridPath    *string
-		AgeBand     *string
-		Occupation  *string
-		Passed      bool
-		ScoreTenths int
-		Invalid     bool
-	}
-	err := s.db.WithContext(ctx).Table("attempts a").Select("a.id, a.user_id, a.submitted_at, a.grid_path, a.age_band, a.occupation, a.passed, a.score_tenths, a.invalid").
-		Joins("JOIN quizzes q ON q.id = a.quiz_id").
-		Where("a.status = 'submitted' AND q.audience = 'residents' AND q.counts_for_awareness = ?", true).
-		Order("a.submitted_at, a.id").Scan(&rows).Error
-	if err != nil {
-		return 0, fmt.Errorf("awareness: rebuild: %w", err)
-	}
-	answers := map[int64]map[string][2]int64{}
-	var ans []struct {
 		AttemptID int64
 		FraudType string
 		Answered  int64
 		Correct   int64
 	}
-	err = s.db.WithContext(ctx).Table("attempt_answers").Select("attempt_id, fraud_type, COUNT(*) AS answered, SUM(CASE WHEN correct THEN 1 ELSE 0 END) AS correct").
-		Group("attempt_id, fraud_type").Scan(&ans).Error
+	q := tx.Table("attempt_answers").Select("attempt_id, fraud_type, COUNT(*) AS answered, SUM(CASE WHEN correct THEN 1 ELSE 0 END) AS correct")
+	if ids != nil {
+		q = q.Where("attempt_id IN ?", ids)
+	}
+	if err := q.Group("attempt_id, fraud_type").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := map[int64]map[string][2]int64{}
+	for _, a := range rows {
+		if out[a.AttemptID] == nil {
+			out[a.AttemptID] = map[string][2]int64{}
+		}
+		out[a.AttemptID][a.FraudType] = [2]int64{a.Answered, a.Correct}
+	}
+	return out, nil
+}
+
+// FoldBatch is how many pending attempts one fold transaction takes.
+const FoldBatch = 500
+
+// errContended says another folder (another instance, or a rebuild) took
+// some of the pending attempts first: this batch is rolled back and tried
+// again.
+var errContended = errors.New("awareness: pending attempts folded concurrently")
+
+// Fold moves every pending attempt into the counters, oldest submission
+// first, in transactions of FoldBatch attempts. Any number of instances may
+// fold at once: a batch claims its attempts with one conditional update and
+// is rolled back if another folder claimed any of them first; the markers'
+// primary key keeps a resident counted once per period across batches. It
+// returns the number of attempts folded.
+func (s *Service) Fold(ctx context.Context) (int, error) {
+	s.foldMu.Lock()
+	defer s.foldMu.Unlock()
+	total, contended := 0, 0
+	for {
+		n, err := s.foldBatch(ctx)
+		total += n
+		switch {
+		case errors.Is(err, errContended) && contended < 20:
+			contended++
+			continue
+		case err != nil:
+			return total, fmt.Errorf("awareness: fold: %w", err)
+		case n < FoldBatch:
+			return total, nil
+		}
+	}
+}
+
+func (s *Service) foldBatch(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		var rows []attemptRow
+		if err := tx.Table("attempts").Select(attemptColumns).Where("tally_pending = ?", true).
+			Order("submitted_at, id").Limit(FoldBatch).Scan(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(rows))
+		users := map[int64]bool{}
+		periods := map[string]bool{}
+		for i, r := range rows {
+			ids[i] = r.ID
+			users[r.UserID] = true
+			for _, p := range PeriodsOf(r.SubmittedAt) {
+				periods[p] = true
+			}
+		}
+		res := tx.Table("attempts").Where("id IN ? AND tally_pending = ?", ids, true).Update("tally_pending", false)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != int64(len(ids)) {
+			return errContended
+		}
+		answers, err := answersOf(tx, ids)
+		if err != nil {
+			return err
+		}
+		var taken []First
+		if err := tx.Where("user_id IN ? AND period IN ?", keys(users), keys(periods)).Find(&taken).Error; err != nil {
+			return err
+		}
+		claimed := map[firstKey]bool{}
+		for _, f := range taken {
+			claimed[firstKey{f.Period, f.UserID}] = true
+		}
+		t := newTally(claimed)
+		for _, r := range rows {
+			t.add(r, answers[r.ID])
+		}
+		// A plain insert: a marker claimed meanwhile by another folder
+		// fails the batch, which is then folded again.
+		if err := insertAll(tx, t.firsts); err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return errContended
+			}
+			return err
+		}
+		if err := upsertCells(tx, sorted(t.cells, func(c *Cell) string {
+			return fmt.Sprint(c.Period, "\x00", c.GridPath, "\x00", c.AgeBand, "\x00", c.Occupation, "\x00", c.Shard)
+		})); err != nil {
+			return err
+		}
+		if err := upsertAnswers(tx, sorted(t.answers, func(c *AnswerCell) string {
+			return fmt.Sprint(c.Period, "\x00", c.GridPath, "\x00", c.FraudType, "\x00", c.AgeBand, "\x00", c.Shard)
+		})); err != nil {
+			return err
+		}
+		if err := upsertInvalid(tx, sorted(t.invalid, func(c *InvalidCell) string {
+			return fmt.Sprint(c.Period, "\x00", c.GridPath, "\x00", c.Shard)
+		})); err != nil {
+			return err
+		}
+		n = len(rows)
+		return nil
+	})
 	if err != nil {
 		return 0, err
 	}
-	for _, a := range ans {
-		if answers[a.AttemptID] == nil {
-			answers[a.AttemptID] = map[string][2]int64{}
-		}
-		answers[a.AttemptID][a.FraudType] = [2]int64{a.Answered, a.Correct}
-	}
-	firsts := map[[2]any]bool{}
-	var fs []First
-	type cellKey struct {
-		period, grid, age, occ string
-		shard                  int
-	}
-	type answerKey struct {
-		period, grid, ft, age string
-		shard                 int
-	}
-	type invalidKey struct {
-		period, grid string
-		shard        int
-	}
-	cells := map[cellKey]*Cell{}
-	acells := map[answerKey]*AnswerCell{}
-	inv := map[invalidKey]*InvalidCell{}
-	str := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
-	for _, r := range rows {
-		grid, shard := str(r.GridPath), shardOf(r.ID)
-		for _, p := range PeriodsOf(r.SubmittedAt) {
-			if r.Invalid {
-				k := invalidKey{p, grid, shard}
-				if inv[k] == nil {
-					inv[k] = &InvalidCell{Period: p, GridPath: grid, Shard: shard}
-				}
-				inv[k].N++
-				continue
-			}
-			if firsts[[2]any{p, r.UserID}] {
-				continue
-			}
-			firsts[[2]any{p, r.UserID}] = true
-			fs = append(fs, First{Period: p, UserID: r.UserID, AttemptID: r.ID})
-			k := cellKey{p, grid, str(r.AgeBand), str(r.Occupation), shard}
-			if cells[k] == nil {
-				cells[k] = &Cell{Period: p, GridPath: grid, AgeBand: k.age, Occupation: k.occ, Shard: shard}
-			}
-			c := cells[k]
-			c.Respondents++
-			c.Passed += b2i(r.Passed)
-			c.ScoreTenths += int64(r.ScoreTenths)
-			for ft, a := range answers[r.ID] {
-				ak := answerKey{p, grid, ft, str(r.AgeBand), shard}
-				if acells[ak] == nil {
-					acells[ak] = &AnswerCell{Period: p, GridPath: grid, FraudType: ft, AgeBand: ak.age, Shard: shard}
-				}
-				acells[ak].Answered += a[0]
-				acells[ak].Correct += a[1]
+	return n, nil
+}
+
+// Run folds pending attempts every interval until ctx ends: the figures
+// then trail the submissions by about that much even when nobody reads.
+func (s *Service) Run(ctx context.Context, every time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if _, err := s.Fold(ctx); err != nil && ctx.Err() == nil {
+				log.Error("awareness fold", "err", err)
 			}
 		}
 	}
-	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
-		for _, t := range []string{"awareness_first", "awareness_cells", "awareness_answers", "awareness_invalid"} {
-			if err := tx.Exec("DELETE FROM " + t).Error; err != nil {
+}
+
+// The upserts add deltas to the counters, a chunk of rows per statement,
+// in key order (so concurrent folders lock rows in the same order).
+const upsertChunk = 200
+
+func upsertCells(tx *gorm.DB, rows []Cell) error {
+	return upsert(tx, rows, []string{"period", "grid_path", "age_band", "occupation", "shard"}, "awareness_cells", "respondents", "passed", "score_tenths")
+}
+
+func upsertAnswers(tx *gorm.DB, rows []AnswerCell) error {
+	return upsert(tx, rows, []string{"period", "grid_path", "fraud_type", "age_band", "shard"}, "awareness_answers", "answered", "correct")
+}
+
+func upsertInvalid(tx *gorm.DB, rows []InvalidCell) error {
+	return upsert(tx, rows, []string{"period", "grid_path", "shard"}, "awareness_invalid", "n")
+}
+
+func upsert[T any](tx *gorm.DB, rows []T, key []string, table string, sums ...string) error {
+	cols := make([]clause.Column, len(key))
+	for i, k := range key {
+		cols[i] = clause.Column{Name: k}
+	}
+	set := map[string]any{}
+	for _, c := range sums {
+		set[c] = gorm.Expr(table + "." + c + " + " + excluded(tx, c))
+	}
+	for i := 0; i < len(rows); i += upsertChunk {
+		chunk := rows[i:min(i+upsertChunk, len(rows))]
+		if err := tx.Clauses(clause.OnConflict{Columns: cols, DoUpdates: clause.Assignments(set)}).Create(&chunk).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sorted[K comparable, V any](m map[K]*V, key func(*V) string) []V {
+	vs := make([]*V, 0, len(m))
+	for _, v := range m {
+		vs = append(vs, v)
+	}
+	sort.Slice(vs, func(i, j int) bool { return key(vs[i]) < key(vs[j]) })
+	out := make([]V, len(vs))
+	for i, v := range vs {
+		out[i] = *v
+	}
+	return out
+}
+
+func keys[K comparable](m map[K]bool) []K {
+	out := make([]K, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// Rebuild recomputes every counter from the raw attempts, in one
+// transaction: `wuzha awareness rebuild`. The attempts it reads as pending
+// are marked folded in the same transaction, so nothing is counted twice;
+// if a folder took some of them meanwhile, it fails and can be run again.
+// Submissions may go on while it runs: those it did not read stay pending.
+func (s *Service) Rebuild(ctx context.Context) (int, error) {
+	s.foldMu.Lock()
+	defer s.foldMu.Unlock()
+	var firsts int
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		var rows []attemptRow
+		err := tx.Table("attempts a").Select("a.id, a.user_id, a.submitted_at, a.grid_path, a.age_band, a.occupation, a.passed, a.score_tenths, a.invalid, a.tally_pending AS pending").
+			Joins("JOIN quizzes q ON q.id = a.quiz_id").
+			Where("a.status = 'submitted' AND q.audience = 'residents' AND q.counts_for_awareness = ?", true).
+			Order("a.submitted_at, a.id").Scan(&rows).Error
+		if err != nil {
+			return err
+		}
+		answers, err := answersOf(tx, nil)
+		if err != nil {
+			return err
+		}
+		t := newTally(map[firstKey]bool{})
+		var pending []int64
+		for _, r := range rows {
+			t.add(r, answers[r.ID])
+			if r.Pending {
+				pending = append(pending, r.ID)
+			}
+		}
+		for i := 0; i < len(pending); i += FoldBatch {
+			chunk := pending[i:min(i+FoldBatch, len(pending))]
+			res := tx.Table("attempts").Where("id IN ? AND tally_pending = ?", chunk, true).Update("tally_pending", false)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected != int64(len(chunk)) {
+				return errors.New("awareness: rebuild: attempts were folded while rebuilding; run it again")
+			}
+		}
+		for _, table := range []string{"awareness_first", "awareness_cells", "awareness_answers", "awareness_invalid"} {
+			if err := tx.Exec("DELETE FROM " + table).Error; err != nil {
 				return err
 			}
 		}
-		if err := insertAll(tx, fs); err != nil {
+		if err := insertAll(tx, t.firsts); err != nil {
 			return err
 		}
-		if err := insertAll(tx, values(cells)); err != nil {
+		if err := insertAll(tx, values(t.cells)); err != nil {
 			return err
 		}
-		if err := insertAll(tx, values(acells)); err != nil {
+		if err := insertAll(tx, values(t.answers)); err != nil {
 			return err
 		}
-		return insertAll(tx, values(inv))
+		firsts = len(t.firsts)
+		return insertAll(tx, values(t.invalid))
 	})
-	return len(fs), err
+	if err != nil {
+		return 0, fmt.Errorf("awareness: rebuild: %w", err)
+	}
+	return firsts, nil
 }
 
 func values[K comparable, V any](m map[K]*V) []V {

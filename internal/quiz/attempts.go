@@ -15,7 +15,6 @@ import (
 	"gorm.io/gorm"
 
 	"wuzha/internal/auth"
-	"wuzha/internal/awareness"
 	"wuzha/internal/fault"
 )
 
@@ -456,9 +455,12 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 	// lock only until the commit.
 	body, _ := json.Marshal(res)
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		// A counting attempt is left pending for the awareness counters,
+		// which awareness.Fold keeps off this transaction.
 		upd := tx.Model(&Attempt{}).Where("id = ? AND status = ?", a.ID, Open).Updates(map[string]any{
 			"status": Submitted, "submitted_at": now, "score_tenths": tenths, "passed": res.Passed, "invalid": res.Invalid,
-			"invalid_reason": res.InvalidReason, "idempotency_key": key, "result": string(body)})
+			"invalid_reason": res.InvalidReason, "idempotency_key": key, "result": string(body),
+			"tally_pending": q.Audience == Residents && q.CountsForAwareness})
 		if upd.Error != nil {
 			return upd.Error
 		}
@@ -467,11 +469,6 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 		}
 		if err := tx.Create(&rows).Error; err != nil {
 			return err
-		}
-		if q.Audience == Residents && q.CountsForAwareness {
-			if err := awareness.Record(tx, submission(a, now, res, tenths, rows)); err != nil {
-				return err
-			}
 		}
 		if res.Invalid || len(cq.pools) == 0 {
 			return nil
@@ -589,25 +586,4 @@ func (s *Service) GetAttempt(ctx context.Context, c auth.Caller, id int64) (Atte
 		v.Result = &r
 	}
 	return v, nil
-}
-
-// submission is what the awareness counters need of a graded attempt.
-func submission(a Attempt, at time.Time, res Result, tenths int, rows []AttemptAnswer) awareness.Submission {
-	deref := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
-	answers := map[string][2]int64{}
-	for _, r := range rows {
-		c := answers[r.FraudType]
-		c[0]++
-		if r.Correct {
-			c[1]++
-		}
-		answers[r.FraudType] = c
-	}
-	return awareness.Submission{AttemptID: a.ID, UserID: a.UserID, SubmittedAt: at, GridPath: deref(a.GridPath), AgeBand: deref(a.AgeBand),
-		Occupation: deref(a.Occupation), Passed: res.Passed, ScoreTenths: tenths, Invalid: res.Invalid, Answers: answers}
 }

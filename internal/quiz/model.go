@@ -143,6 +143,7 @@ type Attempt struct {
 	InvalidReason  string
 	IdempotencyKey *string
 	Result         *string // the first submit's answer, replayed to retries
+	TallyPending   bool    // submitted, counting, not yet in the awareness counters
 }
 
 // TableName is the attempts table.

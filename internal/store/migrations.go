@@ -365,4 +365,11 @@ CREATE TABLE awareness_invalid (
   PRIMARY KEY (period, grid_path, shard)
 ){{table}};
 `},
+	// The counters leave the submit transaction: it marks a counting
+	// attempt pending, and awareness.Fold moves pending attempts into the
+	// counters in batches. Attempts already submitted were counted by step 6.
+	{7, "pending tallies", `
+ALTER TABLE attempts ADD COLUMN tally_pending BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX idx_attempts_tally_pending ON attempts (tally_pending, submitted_at);
+`},
 }
