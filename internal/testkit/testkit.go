@@ -119,6 +119,7 @@ type Env struct {
 	Server *api.Server
 	Auth   *auth.Service
 	Areas  *area.Store
+	Aware  *awareness.Service
 	Vault  *phone.Vault
 	Outbox string
 	Logs   *SyncBuffer
@@ -185,7 +186,7 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 	srv := api.New(api.Deps{Log: log, DB: db, Auth: authSvc, Content: contentSvc, Quiz: quizSvc, Sessions: session.NewService(db, areas, quizSvc), Awareness: aw,
 		Assessment: assessment.NewService(db, areas, aw, assessment.Rule{TargetRate: 0.9, TargetCoverage: 0.05, MinRespondents: 30}), Areas: areas, Codes: codes, Audit: audit.NewStore(db), Limiter: limiter, TrustedProxies: proxies})
 	srv.SetReady(!o.NotReady)
-	return &Env{T: t, DB: db, Server: srv, Auth: authSvc, Areas: areas, Vault: vault, Outbox: outboxPath, Logs: logs}
+	return &Env{T: t, DB: db, Server: srv, Auth: authSvc, Areas: areas, Aware: aw, Vault: vault, Outbox: outboxPath, Logs: logs}
 }
 
 // Resp is an answered request.
