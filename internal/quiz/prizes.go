@@ -52,36 +52,38 @@ func chance(p float64) bool {
 	return float64(binary.BigEndian.Uint64(b[:])>>11)/float64(1<<53) < p
 }
 
-// drawPrize runs last in the submit transaction, so the pool row it locks
-// is held only until the commit that follows. For each pool the score
-// qualifies for, best first, it draws with crypto randomness; a win takes
-// one unit of stock with one conditional UPDATE (never below zero) and
-// writes the award. The award's unique indexes (one per attempt, one per
-// resident per quiz) have the last word: if the resident already won in this
-// quiz, the unit taken is given back in the same transaction.
+// drawPrize runs last in the submit transaction. For each pool the score
+// qualifies for, best first, it draws with crypto randomness; a win writes
+// the award, whose unique indexes (one per attempt, one per resident per
+// quiz) turn away a resident who already won in this quiz, and then takes
+// one unit of stock with one conditional UPDATE that never goes below zero.
+// Taking the stock comes last so the pool row, which every winner of the
+// quiz locks, is held only until the commit that follows; when the pool is
+// empty the award is taken back and the next pool is tried.
 func (s *Service) drawPrize(tx *gorm.DB, pools []PrizePool, a Attempt, scoreTenths int, now time.Time) (*PrizeWon, error) {
 	for _, p := range pools {
 		if p.MinScore*10 > scoreTenths || !chance(p.Probability) {
 			continue
 		}
-		res := tx.Model(&PrizePool{}).Where("id = ? AND remaining > 0", p.ID).Update("remaining", gorm.Expr("remaining - 1"))
-		if res.Error != nil {
-			return nil, res.Error
-		}
-		if res.RowsAffected != 1 {
-			continue // out of stock; try the next pool
-		}
-		award := Award{PoolID: p.ID, QuizID: a.QuizID, AttemptID: a.ID, UserID: a.UserID, GridPath: a.GridPath, Code: newCode(), CreatedAt: now}
-		if err := tx.Create(&award).Error; err != nil {
+		code := newCode()
+		err := tx.Exec("INSERT INTO awards (pool_id, quiz_id, attempt_id, user_id, grid_path, code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			p.ID, a.QuizID, a.ID, a.UserID, a.GridPath, code, now).Error
+		if err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				if err := tx.Model(&PrizePool{}).Where("id = ?", p.ID).Update("remaining", gorm.Expr("remaining + 1")).Error; err != nil {
-					return nil, err
-				}
 				return nil, nil // already won in this quiz
 			}
 			return nil, err
 		}
-		return &PrizeWon{Name: p.Name, Code: award.Code}, nil
+		res := tx.Exec("UPDATE prize_pools SET remaining = remaining - 1 WHERE id = ? AND remaining > 0", p.ID)
+		if res.Error != nil {
+			return nil, res.Error
+		}
+		if res.RowsAffected == 1 {
+			return &PrizeWon{Name: p.Name, Code: code}, nil
+		}
+		if err := tx.Exec("DELETE FROM awards WHERE attempt_id = ?", a.ID).Error; err != nil {
+			return nil, err
+		}
 	}
 	return nil, nil
 }
