@@ -1,15 +1,16 @@
 package awareness
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // The maintained counters: per period, per grid, per age band × occupation,
@@ -25,14 +26,11 @@ import (
 // submission. Submitting stays a few short statements on rows nobody else
 // writes, however busy a grid is.
 //
-// Each counter is split over Shards rows picked by the attempt id, so
-// batches folded at once by several instances seldom wait on one row;
-// readers sum the shards.
+// Counters written since migration 7 use shard 0 only: folding already
+// batches the writes, and a row per shard would multiply them. Rows of
+// other shards written before stay valid: readers sum the shards.
 
-// Shards is how many rows one counter is split over.
-const Shards = 8
-
-func shardOf(attemptID int64) int { return int(attemptID % Shards) }
+func shardOf(int64) int { return 0 }
 
 // First marks a resident's counted attempt in a period.
 type First struct {
@@ -100,13 +98,22 @@ func excluded(tx *gorm.DB, col string) string {
 	return "excluded." + col
 }
 
+// primaryKeyOf names table for a query that must read it by primary key.
+// MySQL's optimizer, misled by statistics not yet caught up with a fast
+// growing table, would otherwise scan it whole; SQLite plans it right.
+func primaryKeyOf(tx *gorm.DB, table string) string {
+	if tx.Dialector.Name() == "mysql" {
+		return table + " FORCE INDEX (PRIMARY)"
+	}
+	return table
+}
+
 func b2i(b bool) int64 {
 	if b {
 		return 1
 	}
 	return 0
 }
-
 
 // attemptRow is what the counters need of a submitted attempt.
 type attemptRow struct {
@@ -205,7 +212,9 @@ func (t *tally) add(r attemptRow, answers map[string][2]int64) {
 }
 
 // answersOf counts the answers of the given attempts (all when ids is nil)
-// per attempt and fraud type: answered, correct.
+// per attempt and fraud type: answered, correct. A batch's few thousand
+// answers are read by primary key and counted here; a rebuild lets the
+// database group the whole table.
 func answersOf(tx *gorm.DB, ids []int64) (map[int64]map[string][2]int64, error) {
 	var rows []struct {
 		AttemptID int64
@@ -213,11 +222,13 @@ func answersOf(tx *gorm.DB, ids []int64) (map[int64]map[string][2]int64, error) 
 		Answered  int64
 		Correct   int64
 	}
-	q := tx.Table("attempt_answers").Select("attempt_id, fraud_type, COUNT(*) AS answered, SUM(CASE WHEN correct THEN 1 ELSE 0 END) AS correct")
+	q := tx.Table("attempt_answers")
 	if ids != nil {
-		q = q.Where("attempt_id IN ?", ids)
+		q = tx.Table(primaryKeyOf(tx, "attempt_answers")).Select("attempt_id, fraud_type, 1 AS answered, CASE WHEN correct THEN 1 ELSE 0 END AS correct").Where("attempt_id IN ?", ids)
+	} else {
+		q = q.Select("attempt_id, fraud_type, COUNT(*) AS answered, SUM(CASE WHEN correct THEN 1 ELSE 0 END) AS correct").Group("attempt_id, fraud_type")
 	}
-	if err := q.Group("attempt_id, fraud_type").Scan(&rows).Error; err != nil {
+	if err := q.Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := map[int64]map[string][2]int64{}
@@ -225,7 +236,8 @@ func answersOf(tx *gorm.DB, ids []int64) (map[int64]map[string][2]int64, error) 
 		if out[a.AttemptID] == nil {
 			out[a.AttemptID] = map[string][2]int64{}
 		}
-		out[a.AttemptID][a.FraudType] = [2]int64{a.Answered, a.Correct}
+		c := out[a.AttemptID][a.FraudType]
+		out[a.AttemptID][a.FraudType] = [2]int64{c[0] + a.Answered, c[1] + a.Correct}
 	}
 	return out, nil
 }
@@ -295,13 +307,17 @@ func (s *Service) foldBatch(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		var taken []First
-		if err := tx.Where("user_id IN ? AND period IN ?", keys(users), keys(periods)).Find(&taken).Error; err != nil {
-			return err
-		}
+		// The markers these residents hold already, one primary-key range
+		// per period (a batch spans one or two months and quarters).
 		claimed := map[firstKey]bool{}
-		for _, f := range taken {
-			claimed[firstKey{f.Period, f.UserID}] = true
+		for p := range periods {
+			var taken []int64
+			if err := tx.Table(primaryKeyOf(tx, "awareness_first")).Where("period = ? AND user_id IN ?", p, keys(users)).Pluck("user_id", &taken).Error; err != nil {
+				return err
+			}
+			for _, u := range taken {
+				claimed[firstKey{p, u}] = true
+			}
 		}
 		t := newTally(claimed)
 		for _, r := range rows {
@@ -315,19 +331,13 @@ func (s *Service) foldBatch(ctx context.Context) (int, error) {
 			}
 			return err
 		}
-		if err := upsertCells(tx, sorted(t.cells, func(c *Cell) string {
-			return fmt.Sprint(c.Period, "\x00", c.GridPath, "\x00", c.AgeBand, "\x00", c.Occupation, "\x00", c.Shard)
-		})); err != nil {
+		if err := upsertCells(tx, t.cells); err != nil {
 			return err
 		}
-		if err := upsertAnswers(tx, sorted(t.answers, func(c *AnswerCell) string {
-			return fmt.Sprint(c.Period, "\x00", c.GridPath, "\x00", c.FraudType, "\x00", c.AgeBand, "\x00", c.Shard)
-		})); err != nil {
+		if err := upsertAnswers(tx, t.answers); err != nil {
 			return err
 		}
-		if err := upsertInvalid(tx, sorted(t.invalid, func(c *InvalidCell) string {
-			return fmt.Sprint(c.Period, "\x00", c.GridPath, "\x00", c.Shard)
-		})); err != nil {
+		if err := upsertInvalid(tx, t.invalid); err != nil {
 			return err
 		}
 		n = len(rows)
@@ -360,45 +370,73 @@ func (s *Service) Run(ctx context.Context, every time.Duration, log *slog.Logger
 // in key order (so concurrent folders lock rows in the same order).
 const upsertChunk = 200
 
-func upsertCells(tx *gorm.DB, rows []Cell) error {
-	return upsert(tx, rows, []string{"period", "grid_path", "age_band", "occupation", "shard"}, "awareness_cells", "respondents", "passed", "score_tenths")
+func upsertCells(tx *gorm.DB, m map[cellKey]*Cell) error {
+	rows := sortedBy(m, func(a, b cellKey) int {
+		return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.grid, b.grid), cmp.Compare(a.age, b.age), cmp.Compare(a.occ, b.occ), cmp.Compare(a.shard, b.shard))
+	})
+	return upsert(tx, "awareness_cells", []string{"period", "grid_path", "age_band", "occupation", "shard"}, []string{"respondents", "passed", "score_tenths"}, rows,
+		func(c *Cell) []any {
+			return []any{c.Period, c.GridPath, c.AgeBand, c.Occupation, c.Shard, c.Respondents, c.Passed, c.ScoreTenths}
+		})
 }
 
-func upsertAnswers(tx *gorm.DB, rows []AnswerCell) error {
-	return upsert(tx, rows, []string{"period", "grid_path", "fraud_type", "age_band", "shard"}, "awareness_answers", "answered", "correct")
+func upsertAnswers(tx *gorm.DB, m map[answerKey]*AnswerCell) error {
+	rows := sortedBy(m, func(a, b answerKey) int {
+		return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.grid, b.grid), cmp.Compare(a.ft, b.ft), cmp.Compare(a.age, b.age), cmp.Compare(a.shard, b.shard))
+	})
+	return upsert(tx, "awareness_answers", []string{"period", "grid_path", "fraud_type", "age_band", "shard"}, []string{"answered", "correct"}, rows,
+		func(c *AnswerCell) []any {
+			return []any{c.Period, c.GridPath, c.FraudType, c.AgeBand, c.Shard, c.Answered, c.Correct}
+		})
 }
 
-func upsertInvalid(tx *gorm.DB, rows []InvalidCell) error {
-	return upsert(tx, rows, []string{"period", "grid_path", "shard"}, "awareness_invalid", "n")
+func upsertInvalid(tx *gorm.DB, m map[invalidKey]*InvalidCell) error {
+	rows := sortedBy(m, func(a, b invalidKey) int {
+		return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.grid, b.grid), cmp.Compare(a.shard, b.shard))
+	})
+	return upsert(tx, "awareness_invalid", []string{"period", "grid_path", "shard"}, []string{"n"}, rows,
+		func(c *InvalidCell) []any { return []any{c.Period, c.GridPath, c.Shard, c.N} })
 }
 
-func upsert[T any](tx *gorm.DB, rows []T, key []string, table string, sums ...string) error {
-	cols := make([]clause.Column, len(key))
-	for i, k := range key {
-		cols[i] = clause.Column{Name: k}
-	}
-	set := map[string]any{}
+// upsert inserts rows into table, adding the sums columns to those of a row
+// already there: a multi-row INSERT … ON DUPLICATE KEY UPDATE on MySQL,
+// INSERT … ON CONFLICT DO UPDATE on SQLite.
+func upsert[T any](tx *gorm.DB, table string, key, sums []string, rows []*T, values func(*T) []any) error {
+	cols := append(append([]string{}, key...), sums...)
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	var set []string
 	for _, c := range sums {
-		set[c] = gorm.Expr(table + "." + c + " + " + excluded(tx, c))
+		set = append(set, c+" = "+table+"."+c+" + "+excluded(tx, c))
+	}
+	conflict := " ON CONFLICT (" + strings.Join(key, ", ") + ") DO UPDATE SET "
+	if tx.Dialector.Name() == "mysql" {
+		conflict = " ON DUPLICATE KEY UPDATE "
 	}
 	for i := 0; i < len(rows); i += upsertChunk {
 		chunk := rows[i:min(i+upsertChunk, len(rows))]
-		if err := tx.Clauses(clause.OnConflict{Columns: cols, DoUpdates: clause.Assignments(set)}).Create(&chunk).Error; err != nil {
+		args := make([]any, 0, len(chunk)*len(cols))
+		for _, r := range chunk {
+			args = append(args, values(r)...)
+		}
+		q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
+			strings.TrimSuffix(strings.Repeat(one+", ", len(chunk)), ", ") + conflict + strings.Join(set, ", ")
+		if err := tx.Exec(q, args...).Error; err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func sorted[K comparable, V any](m map[K]*V, key func(*V) string) []V {
-	vs := make([]*V, 0, len(m))
-	for _, v := range m {
-		vs = append(vs, v)
+// sortedBy lists m's values in the order of their keys.
+func sortedBy[K comparable, V any](m map[K]*V, compare func(a, b K) int) []*V {
+	ks := make([]K, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
 	}
-	sort.Slice(vs, func(i, j int) bool { return key(vs[i]) < key(vs[j]) })
-	out := make([]V, len(vs))
-	for i, v := range vs {
-		out[i] = *v
+	slices.SortFunc(ks, compare)
+	out := make([]*V, len(ks))
+	for i, k := range ks {
+		out[i] = m[k]
 	}
 	return out
 }
