@@ -3,6 +3,7 @@ package quiz
 import (
 	"context"
 	crand "crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -305,10 +306,16 @@ func checkAnswers(srv []served, answers []Answer, complete bool) (map[int64][]st
 	return out, nil
 }
 
+// ownAttempt reads one of the caller's attempts. Saving and submitting run
+// it on every call: one plain query, scanned by hand.
 func (s *Service) ownAttempt(ctx context.Context, c auth.Caller, id int64) (Attempt, error) {
 	var a Attempt
-	err := s.db.WithContext(ctx).Where("id = ? AND user_id = ?", id, c.UserID).Take(&a).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	err := s.db.WithContext(ctx).Raw(`SELECT id, quiz_id, user_id, attempt_no, session_id, grid_code, grid_path, age_band, occupation, status, served,
+saved_answers, started_at, deadline, submitted_at, score_tenths, passed, invalid, invalid_reason, idempotency_key, result, tally_pending
+FROM attempts WHERE id = ? AND user_id = ?`, id, c.UserID).Row().Scan(&a.ID, &a.QuizID, &a.UserID, &a.AttemptNo, &a.SessionID, &a.GridCode, &a.GridPath,
+		&a.AgeBand, &a.Occupation, &a.Status, &a.Served, &a.SavedAnswers, &a.StartedAt, &a.Deadline, &a.SubmittedAt, &a.ScoreTenths, &a.Passed,
+		&a.Invalid, &a.InvalidReason, &a.IdempotencyKey, &a.Result, &a.TallyPending)
+	if errors.Is(err, sql.ErrNoRows) {
 		return a, ErrNotFound
 	}
 	return a, err
@@ -457,17 +464,16 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
 		// A counting attempt is left pending for the awareness counters,
 		// which awareness.Fold keeps off this transaction.
-		upd := tx.Model(&Attempt{}).Where("id = ? AND status = ?", a.ID, Open).Updates(map[string]any{
-			"status": Submitted, "submitted_at": now, "score_tenths": tenths, "passed": res.Passed, "invalid": res.Invalid,
-			"invalid_reason": res.InvalidReason, "idempotency_key": key, "result": string(body),
-			"tally_pending": q.Audience == Residents && q.CountsForAwareness})
+		upd := tx.Exec(`UPDATE attempts SET status = ?, submitted_at = ?, score_tenths = ?, passed = ?, invalid = ?, invalid_reason = ?,
+idempotency_key = ?, result = ?, tally_pending = ? WHERE id = ? AND status = ?`, Submitted, now, tenths, res.Passed, res.Invalid, res.InvalidReason,
+			key, string(body), q.Audience == Residents && q.CountsForAwareness, a.ID, Open)
 		if upd.Error != nil {
 			return upd.Error
 		}
 		if upd.RowsAffected != 1 {
 			return errLostRace
 		}
-		if err := tx.Create(&rows).Error; err != nil {
+		if err := insertAnswers(tx, rows); err != nil {
 			return err
 		}
 		if res.Invalid || len(cq.pools) == 0 {
@@ -489,6 +495,24 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 		return Result{}, fmt.Errorf("quiz: submit %d: %w", id, err)
 	}
 	return res, nil
+}
+
+// insertAnswers writes an attempt's graded answers in one statement.
+func insertAnswers(tx *gorm.DB, rows []AttemptAnswer) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString("INSERT INTO attempt_answers (attempt_id, question_id, answer_keys, correct, fraud_type) VALUES ")
+	args := make([]any, 0, 5*len(rows))
+	for i, r := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?)")
+		args = append(args, r.AttemptID, r.QuestionID, r.AnswerKeys, r.Correct, r.FraudType)
+	}
+	return tx.Exec(q.String(), args...).Error
 }
 
 var errLostRace = errors.New("quiz: attempt already submitted by a concurrent request")
