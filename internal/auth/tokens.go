@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -27,8 +29,52 @@ type claims struct {
 }
 
 type tokenMaker struct {
-	secret []byte
-	ttl    time.Duration
+	secret   []byte
+	ttl      time.Duration
+	verified *verifiedTokens
+}
+
+// verifiedTokens remembers access tokens whose signature and claims were
+// checked, until they expire: a client sends the same token with every
+// request for its lifetime, and checking it is a good part of a request's
+// CPU. It holds only what parse would compute again from the same string;
+// whether the sign-in is still live is asked of the database every time.
+type verifiedTokens struct {
+	mu    sync.Mutex
+	items map[string]verifiedToken
+}
+
+type verifiedToken struct {
+	userID   int64
+	signInID string
+	until    time.Time
+}
+
+// maxVerified bounds the memory: about 300 bytes a token.
+const maxVerified = 100_000
+
+func (v *verifiedTokens) get(raw string, now time.Time) (verifiedToken, bool) {
+	v.mu.Lock()
+	t, ok := v.items[raw]
+	v.mu.Unlock()
+	return t, ok && now.Before(t.until)
+}
+
+func (v *verifiedTokens) put(raw string, t verifiedToken, now time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.items) >= maxVerified {
+		for k, x := range v.items {
+			if !now.Before(x.until) {
+				delete(v.items, k)
+			}
+		}
+		if len(v.items) >= maxVerified {
+			v.items = map[string]verifiedToken{}
+		}
+	}
+	// A copy: the caller's string may share a buffer the HTTP server reuses.
+	v.items[strings.Clone(raw)] = t
 }
 
 func (m tokenMaker) sign(userID int64, signInID string, now time.Time) (string, error) {
@@ -51,6 +97,12 @@ func (m tokenMaker) sign(userID int64, signInID string, now time.Time) (string, 
 var errBadToken = errors.New("auth: bad token")
 
 func (m tokenMaker) parse(raw string) (userID int64, signInID string, err error) {
+	now := time.Now()
+	if m.verified != nil {
+		if t, ok := m.verified.get(raw, now); ok {
+			return t.userID, t.signInID, nil
+		}
+	}
 	var c claims
 	_, err = jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return m.secret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -69,6 +121,11 @@ func (m tokenMaker) parse(raw string) (userID int64, signInID string, err error)
 	id, err := strconv.ParseInt(c.Subject, 10, 64)
 	if err != nil || id <= 0 {
 		return 0, "", errBadToken
+	}
+	if m.verified != nil {
+		// Valid until it expires, with the leeway the check allows; not
+		// before and issued at only ever become true as time goes on.
+		m.verified.put(raw, verifiedToken{userID: id, signInID: c.SID, until: c.ExpiresAt.Add(5 * time.Second)}, now)
 	}
 	return id, c.SID, nil
 }
