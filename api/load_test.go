@@ -33,7 +33,8 @@ import (
 //	WUZHA_LOAD=1 go test -run TestSubmitLoad -v ./api/
 //	WUZHA_LOAD=1 WUZHA_TEST_MYSQL_DSN='mysql://root@tcp(127.0.0.1:3306)/' go test -run TestSubmitLoad -v ./api/
 //
-// WUZHA_LOAD_SECONDS (default 5) and WUZHA_LOAD_CLIENTS (default 64) tune it.
+// WUZHA_LOAD_SECONDS (default 5), WUZHA_LOAD_CLIENTS (default 64) and
+// WUZHA_LOAD_PROBABILITY (the prize's chance, default 0.5) tune it.
 func TestSubmitLoad(t *testing.T) {
 	if os.Getenv("WUZHA_LOAD") == "" {
 		t.Skip("load benchmark: set WUZHA_LOAD=1 to run")
@@ -43,7 +44,7 @@ func TestSubmitLoad(t *testing.T) {
 	fmt.Sscan(os.Getenv("WUZHA_LOAD_CLIENTS"), &clients)
 	e := testkit.NewEnv(t)
 	f := newQuizFixture(t, e, map[string]any{"max_attempts": 20})
-	testkit.Want(t, e.Call("POST", fmt.Sprintf("/api/v1/quizzes/%d/prizes", f.quizID), f.editor, map[string]any{"name": "奖品", "stock": 100000, "min_score": 60, "probability": 0.5}), 201)
+	testkit.Want(t, e.Call("POST", fmt.Sprintf("/api/v1/quizzes/%d/prizes", f.quizID), f.editor, map[string]any{"name": "奖品", "stock": 100000, "min_score": 60, "probability": loadProbability()}), 201)
 	base := listen(t, e.Server.App())
 
 	// One resident per attempt (a resident has one open attempt at a time),
@@ -302,4 +303,12 @@ func run(t *testing.T, clients int, d time.Duration, do func(int) (int, error)) 
 	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(len(lat)) }
 	return loadResult{n: len(lat), errors: errs, rate: float64(len(lat)) / elapsed.Seconds(), p50: ms(lat[len(lat)/2]), p99: ms(lat[len(lat)*99/100]),
 		cpuSelf: per(self1 - self0), cpuDB: per(db1 - db0)}
+}
+
+// loadProbability is the prize pool's chance of winning: 0.5, or
+// WUZHA_LOAD_PROBABILITY (a tiny one measures submissions without prizes).
+func loadProbability() float64 {
+	p := 0.5
+	fmt.Sscan(os.Getenv("WUZHA_LOAD_PROBABILITY"), &p)
+	return p
 }
