@@ -61,7 +61,7 @@ func TestFiguresEqualAnIndependentComputation(t *testing.T) {
 		p.End.Add(-time.Microsecond), p.End, p.End.Add(time.Hour), p.Start.Add(60 * 24 * time.Hour)}
 	var attempts []quiz.Attempt
 	var answers []quiz.AttemptAnswer
-	for user := int64(1); user <= 1000; user++ {
+	for user := int64(1); user <= 600; user++ {
 		home := grids[rng.IntN(len(grids))]
 		age := lists.AgeBands[rng.IntN(len(lists.AgeBands))].Code
 		occ := lists.Occupations[rng.IntN(len(lists.Occupations))].Code
