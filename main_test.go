@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"gorm.io/gorm"
 	"io"
 	"net"
 	"net/http"
@@ -313,12 +314,15 @@ func TestPrizeRaceAcrossProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var awards, winners, remaining int64
+	var awards, winners, spentSlots, slots int64
 	db.Table("awards").Where("quiz_id = ?", quizID).Count(&awards)
 	db.Table("awards").Where("quiz_id = ?", quizID).Distinct("user_id").Count(&winners)
-	db.Table("prize_pools").Where("quiz_id = ?", quizID).Select("remaining").Scan(&remaining)
-	if awards != 10 || winners != 10 || remaining != 0 {
-		t.Fatalf("awards %d, winners %d, remaining %d; want 10, 10, 0", awards, winners, remaining)
+	// Stock 10 is ten slots of one unit: every one spent, none below zero.
+	stock := db.Table("prize_stock").Joins("JOIN prize_pools ON prize_pools.id = prize_stock.pool_id").Where("prize_pools.quiz_id = ?", quizID)
+	stock.Session(&gorm.Session{}).Count(&slots)
+	stock.Session(&gorm.Session{}).Where("prize_stock.remaining = 0").Count(&spentSlots)
+	if awards != 10 || winners != 10 || slots != 10 || spentSlots != 10 {
+		t.Fatalf("awards %d, winners %d, slots spent %d of %d; want 10, 10, 10 of 10", awards, winners, spentSlots, slots)
 	}
 	t.Logf("200 submissions over two processes on %s: 10 awards, stock 0", db.Dialect)
 }

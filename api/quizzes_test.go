@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"gorm.io/gorm"
 	"strings"
 	"sync"
 	"testing"
@@ -616,12 +617,15 @@ func TestPrizeStockRace(t *testing.T) {
 			t.Fatalf("submission %d: %d", i, s)
 		}
 	}
-	var awards, users, remaining int64
+	var awards, users, spentSlots, slots int64
 	e.DB.Table("awards").Where("quiz_id = ?", f.quizID).Count(&awards)
 	e.DB.Table("awards").Where("quiz_id = ?", f.quizID).Distinct("user_id").Count(&users)
-	e.DB.Table("prize_pools").Where("quiz_id = ?", f.quizID).Select("remaining").Scan(&remaining)
-	if awards != 10 || users != 10 || remaining != 0 {
-		t.Fatalf("awards %d, distinct winners %d, remaining %d; want 10, 10, 0", awards, users, remaining)
+	// Stock 10 is ten slots of one unit: every one spent, none below zero.
+	stock := e.DB.Table("prize_stock").Joins("JOIN prize_pools ON prize_pools.id = prize_stock.pool_id").Where("prize_pools.quiz_id = ?", f.quizID)
+	stock.Session(&gorm.Session{}).Count(&slots)
+	stock.Session(&gorm.Session{}).Where("prize_stock.remaining = 0").Count(&spentSlots)
+	if awards != 10 || users != 10 || slots != 10 || spentSlots != 10 {
+		t.Fatalf("awards %d, distinct winners %d, slots spent %d of %d; want 10, 10, 10 of 10", awards, users, spentSlots, slots)
 	}
 }
 

@@ -178,7 +178,7 @@ type PrizePool struct {
 	QuizID      int64     `json:"quiz_id"`
 	Name        string    `json:"name"`
 	Stock       int       `json:"stock"`
-	Remaining   int       `json:"remaining"`
+	Remaining   int       `gorm:"-" json:"remaining"` // the sum of the pool's stock slots
 	MinScore    int       `json:"min_score"`
 	Probability float64   `json:"probability"`
 	CreatedAt   time.Time `json:"created_at"`

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -74,11 +75,11 @@ func (s *Service) drawPrize(tx *gorm.DB, pools []PrizePool, a Attempt, scoreTent
 			}
 			return nil, err
 		}
-		res := tx.Exec("UPDATE prize_pools SET remaining = remaining - 1 WHERE id = ? AND remaining > 0", p.ID)
-		if res.Error != nil {
-			return nil, res.Error
+		took, err := takeStock(tx, p)
+		if err != nil {
+			return nil, err
 		}
-		if res.RowsAffected == 1 {
+		if took {
 			return &PrizeWon{Name: p.Name, Code: code}, nil
 		}
 		if err := tx.Exec("DELETE FROM awards WHERE attempt_id = ?", a.ID).Error; err != nil {
@@ -86,6 +87,65 @@ func (s *Service) drawPrize(tx *gorm.DB, pools []PrizePool, a Attempt, scoreTent
 		}
 	}
 	return nil, nil
+}
+
+// stockSlots is how many rows a pool's stock is spread over (fewer when
+// the stock is smaller): winners of one quiz then seldom wait on each
+// other's lock.
+const stockSlots = 16
+
+func slotsFor(stock int) int { return max(1, min(stock, stockSlots)) }
+
+// createPool writes a pool and spreads its stock over its slots.
+func createPool(tx *gorm.DB, p *PrizePool) error {
+	if err := tx.Create(p).Error; err != nil {
+		return err
+	}
+	n := slotsFor(p.Stock)
+	var q strings.Builder
+	q.WriteString("INSERT INTO prize_stock (pool_id, slot, remaining) VALUES ")
+	args := make([]any, 0, 3*n)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?)")
+		share := p.Stock / n
+		if i < p.Stock%n {
+			share++
+		}
+		args = append(args, p.ID, i, share)
+	}
+	p.Remaining = p.Stock
+	return tx.Exec(q.String(), args...).Error
+}
+
+// takeStock takes one unit of the pool's stock, if any is left, with a
+// conditional decrement of one slot that never goes below zero: first a
+// random slot, then, while it finds that one empty, a random one of the
+// slots a fresh read shows unspent. Each miss means a slot was emptied by
+// a committed transaction, so the loop ends, and it reports false only when
+// every slot is empty.
+func takeStock(tx *gorm.DB, p PrizePool) (bool, error) {
+	slot := rand.IntN(slotsFor(p.Stock))
+	for try := 0; try < 10*stockSlots; try++ {
+		res := tx.Exec("UPDATE prize_stock SET remaining = remaining - 1 WHERE pool_id = ? AND slot = ? AND remaining > 0", p.ID, slot)
+		if res.Error != nil {
+			return false, res.Error
+		}
+		if res.RowsAffected == 1 {
+			return true, nil
+		}
+		var open []int
+		if err := tx.Table("prize_stock").Where("pool_id = ? AND remaining > 0", p.ID).Pluck("slot", &open).Error; err != nil {
+			return false, err
+		}
+		if len(open) == 0 {
+			return false, nil
+		}
+		slot = open[rand.IntN(len(open))]
+	}
+	return false, fmt.Errorf("quiz: pool %d: no stock slot could be taken", p.ID)
 }
 
 // PrizeView is an award as residents and redeeming staff see it.

@@ -599,6 +599,6 @@ func (s *Service) SeedDemoQuiz(ctx context.Context, rootCode string) error {
 		if err := tx.Create(&q).Error; err != nil {
 			return err
 		}
-		return tx.Create(&PrizePool{QuizID: q.ID, Name: "防诈宣传帆布袋（演示）", Stock: 100, Remaining: 100, MinScore: 60, Probability: 1, CreatedAt: now}).Error
+		return createPool(tx, &PrizePool{QuizID: q.ID, Name: "防诈宣传帆布袋（演示）", Stock: 100, MinScore: 60, Probability: 1, CreatedAt: now})
 	})
 }

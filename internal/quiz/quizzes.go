@@ -440,9 +440,9 @@ func (s *Service) AddPool(ctx context.Context, c auth.Caller, quizID int64, in P
 	if err := v.Err(); err != nil {
 		return PrizePool{}, err
 	}
-	p := PrizePool{QuizID: q.ID, Name: strings.TrimSpace(in.Name), Stock: in.Stock, Remaining: in.Stock, MinScore: in.MinScore, Probability: in.Probability, CreatedAt: time.Now().UTC()}
+	p := PrizePool{QuizID: q.ID, Name: strings.TrimSpace(in.Name), Stock: in.Stock, MinScore: in.MinScore, Probability: in.Probability, CreatedAt: time.Now().UTC()}
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Create(&p).Error; err != nil {
+		if err := createPool(tx, &p); err != nil {
 			return err
 		}
 		return audit.Record(tx, c.Actor(), "prize.pool_create", &audit.Place{Code: q.AreaCode, Path: q.AreaPath}, fmt.Sprintf("quiz:%d", q.ID), map[string]any{"name": p.Name, "stock": p.Stock})
@@ -461,7 +461,22 @@ func (s *Service) Pools(ctx context.Context, c auth.Caller, quizID int64) ([]Pri
 		return nil, err
 	}
 	out := []PrizePool{}
-	err = s.db.WithContext(ctx).Where("quiz_id = ?", q.ID).Order("min_score DESC, id").Find(&out).Error
+	if err := s.db.WithContext(ctx).Where("quiz_id = ?", q.ID).Order("min_score DESC, id").Find(&out).Error; err != nil {
+		return nil, err
+	}
+	var left []struct {
+		PoolID    int64
+		Remaining int
+	}
+	err = s.db.WithContext(ctx).Table("prize_stock").Select("prize_stock.pool_id, SUM(prize_stock.remaining) AS remaining").
+		Joins("JOIN prize_pools ON prize_pools.id = prize_stock.pool_id").Where("prize_pools.quiz_id = ?", q.ID).Group("prize_stock.pool_id").Scan(&left).Error
+	for _, l := range left {
+		for i := range out {
+			if out[i].ID == l.PoolID {
+				out[i].Remaining = l.Remaining
+			}
+		}
+	}
 	return out, err
 }
 

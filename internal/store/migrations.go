@@ -372,4 +372,18 @@ CREATE TABLE awareness_invalid (
 ALTER TABLE attempts ADD COLUMN tally_pending BOOLEAN NOT NULL DEFAULT FALSE;
 CREATE INDEX idx_attempts_tally_pending ON attempts (tally_pending, submitted_at);
 `},
+	// A pool's stock moves to slots: every winner of a quiz took its unit
+	// from the pool's one row, and under load they queued on its lock. A
+	// winner now takes a unit from one of up to 16 slots, each with the same
+	// conditional decrement. Existing pools keep their stock in slot 0.
+	{8, "prize stock slots", `
+CREATE TABLE prize_stock (
+  pool_id BIGINT NOT NULL,
+  slot INTEGER NOT NULL,
+  remaining INTEGER NOT NULL,
+  PRIMARY KEY (pool_id, slot)
+){{table}};
+INSERT INTO prize_stock (pool_id, slot, remaining) SELECT id, 0, remaining FROM prize_pools;
+ALTER TABLE prize_pools DROP COLUMN remaining;
+`},
 }
