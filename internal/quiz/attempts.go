@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -420,35 +421,14 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 	rows := make([]AttemptAnswer, len(srv))
 	correct := 0
 	for i, sv := range srv {
-		want := make([]string, 0, len(sv.Answer))
-		for j, k := range sv.Order {
-			if contains(sv.Answer, k) {
-				want = append(want, optionKeys[j])
-			}
-		}
-		got := given[sv.QuestionID]
-		if got == nil {
-			got = []string{}
-		}
-		ok := strings.Join(got, ",") == strings.Join(want, ",")
-		if ok {
-			correct++
-		}
-		qu, _, err := s.question(ctx, sv.QuestionID)
+		qr, row, err := s.grade(ctx, a.ID, sv, given[sv.QuestionID])
 		if err != nil {
 			return Result{}, err
 		}
-		wids := splitIDs(qu.WarningIDs)
-		if wids == nil || ok {
-			wids = []int64{}
+		if qr.Correct {
+			correct++
 		}
-		res.Results[i] = QuestionResult{QuestionID: sv.QuestionID, Correct: ok, Answer: want, YourAnswer: got, Explanation: qu.Explanation, WarningIDs: wids}
-		original := make([]string, 0, len(got))
-		for _, k := range got {
-			original = append(original, sv.Order[strings.Index("ABCDEF", k)])
-		}
-		sort.Strings(original)
-		rows[i] = AttemptAnswer{AttemptID: a.ID, QuestionID: sv.QuestionID, AnswerKeys: strings.Join(original, ","), Correct: ok, FraudType: sv.FraudType}
+		res.Results[i], rows[i] = qr, row
 	}
 	// Score: the percentage of questions answered fully correctly, one decimal.
 	tenths := int(math.Round(float64(correct) * 1000 / float64(len(srv))))
@@ -457,16 +437,16 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 	if minDur := time.Duration(q.MinSecondsPerQuestion*len(srv)) * time.Second; now.Sub(a.StartedAt) < minDur {
 		res.Invalid, res.InvalidReason = true, fmt.Sprintf("用时过短：%d 道题用了 %.1f 秒，少于每题至少 %d 秒，本次作答不计入知晓率、不参与抽奖", len(srv), now.Sub(a.StartedAt).Seconds(), q.MinSecondsPerQuestion)
 	}
-	// The stored result leaves the prize out: a replay reads it from the
-	// awards table, so the prize draw can come last and hold the pool row's
-	// lock only until the commit.
-	body, _ := json.Marshal(res)
+	// The result is not stored: a replay grades the stored answers again
+	// (resultOf), which gives the same result, and reads the prize from the
+	// awards table. Writing a kilobyte of JSON into the attempt's row grew
+	// it in place, and under load that update cost more than all the rest.
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
 		// A counting attempt is left pending for the awareness counters,
 		// which awareness.Fold keeps off this transaction.
 		upd := tx.Exec(`UPDATE attempts SET status = ?, submitted_at = ?, score_tenths = ?, passed = ?, invalid = ?, invalid_reason = ?,
-idempotency_key = ?, result = ?, tally_pending = ? WHERE id = ? AND status = ?`, Submitted, now, tenths, res.Passed, res.Invalid, res.InvalidReason,
-			key, string(body), q.Audience == Residents && q.CountsForAwareness, a.ID, Open)
+idempotency_key = ?, tally_pending = ? WHERE id = ? AND status = ?`, Submitted, now, tenths, res.Passed, res.Invalid, res.InvalidReason,
+			key, q.Audience == Residents && q.CountsForAwareness, a.ID, Open)
 		if upd.Error != nil {
 			return upd.Error
 		}
@@ -497,6 +477,90 @@ idempotency_key = ?, result = ?, tally_pending = ? WHERE id = ? AND status = ?`,
 	return res, nil
 }
 
+// grade grades one served question given the keys chosen (as served,
+// sorted): the result shown, with the right keys as served, and the row
+// stored, with the chosen keys in the question's own letters.
+func (s *Service) grade(ctx context.Context, attemptID int64, sv served, got []string) (QuestionResult, AttemptAnswer, error) {
+	want := make([]string, 0, len(sv.Answer))
+	for j, k := range sv.Order {
+		if contains(sv.Answer, k) {
+			want = append(want, optionKeys[j])
+		}
+	}
+	if got == nil {
+		got = []string{}
+	}
+	ok := strings.Join(got, ",") == strings.Join(want, ",")
+	qu, _, err := s.question(ctx, sv.QuestionID)
+	if err != nil {
+		return QuestionResult{}, AttemptAnswer{}, err
+	}
+	wids := splitIDs(qu.WarningIDs)
+	if wids == nil || ok {
+		wids = []int64{}
+	}
+	original := make([]string, 0, len(got))
+	for _, k := range got {
+		original = append(original, sv.Order[strings.Index("ABCDEF", k)])
+	}
+	sort.Strings(original)
+	return QuestionResult{QuestionID: sv.QuestionID, Correct: ok, Answer: want, YourAnswer: got, Explanation: qu.Explanation, WarningIDs: wids},
+		AttemptAnswer{AttemptID: attemptID, QuestionID: sv.QuestionID, AnswerKeys: strings.Join(original, ","), Correct: ok, FraudType: sv.FraudType}, nil
+}
+
+// resultOf is a submitted attempt's result: the one stored with it by
+// earlier versions, else its stored answers graded again against what was
+// served, exactly as Submit graded them; the explanations are the bank's.
+func (s *Service) resultOf(ctx context.Context, a Attempt) (Result, error) {
+	if a.Result != nil {
+		var r Result
+		if err := json.Unmarshal([]byte(*a.Result), &r); err != nil {
+			return Result{}, fmt.Errorf("quiz: stored result of %d: %w", a.ID, err)
+		}
+		return r, nil
+	}
+	var srv []served
+	if err := json.Unmarshal([]byte(a.Served), &srv); err != nil {
+		return Result{}, fmt.Errorf("quiz: attempt %d served: %w", a.ID, err)
+	}
+	var rows []AttemptAnswer
+	if err := s.db.WithContext(ctx).Where("attempt_id = ?", a.ID).Find(&rows).Error; err != nil {
+		return Result{}, err
+	}
+	chosen := map[int64]string{}
+	for _, r := range rows {
+		chosen[r.QuestionID] = r.AnswerKeys
+	}
+	cq, err := s.cachedQuiz(ctx, a.QuizID)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{AttemptID: a.ID, PassScore: cq.quiz.PassScore, Invalid: a.Invalid, InvalidReason: a.InvalidReason, Results: make([]QuestionResult, len(srv))}
+	if a.ScoreTenths != nil {
+		res.Score = float64(*a.ScoreTenths) / 10
+	}
+	if a.Passed != nil {
+		res.Passed = *a.Passed
+	}
+	for i, sv := range srv {
+		got := []string{}
+		if keys := chosen[sv.QuestionID]; keys != "" {
+			for _, k := range strings.Split(keys, ",") {
+				if j := slices.Index(sv.Order, k); j >= 0 {
+					got = append(got, optionKeys[j])
+				}
+			}
+		}
+		sort.Strings(got)
+		qr, _, err := s.grade(ctx, a.ID, sv, got)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Results[i] = qr
+	}
+	return res, nil
+}
+
 // insertAnswers writes an attempt's graded answers in one statement.
 func insertAnswers(tx *gorm.DB, rows []AttemptAnswer) error {
 	if len(rows) == 0 {
@@ -520,7 +584,7 @@ var errLostRace = errors.New("quiz: attempt already submitted by a concurrent re
 // replay answers a repeated submission: the stored first result when the
 // Idempotency-Key matches, else already_submitted.
 func (s *Service) replay(ctx context.Context, a Attempt, key string) (Result, error) {
-	if a.Status != Submitted || a.IdempotencyKey == nil || *a.IdempotencyKey != key || a.Result == nil {
+	if a.Status != Submitted || a.IdempotencyKey == nil || *a.IdempotencyKey != key {
 		return Result{}, ErrAlreadySubmitted
 	}
 	return s.storedResult(ctx, a)
@@ -528,15 +592,15 @@ func (s *Service) replay(ctx context.Context, a Attempt, key string) (Result, er
 
 // storedResult is a submitted attempt's result with its prize, if any.
 func (s *Service) storedResult(ctx context.Context, a Attempt) (Result, error) {
-	var r Result
-	if err := json.Unmarshal([]byte(*a.Result), &r); err != nil {
-		return Result{}, fmt.Errorf("quiz: stored result of %d: %w", a.ID, err)
+	r, err := s.resultOf(ctx, a)
+	if err != nil {
+		return Result{}, err
 	}
 	var won []struct {
 		Name string
 		Code string
 	}
-	err := s.db.WithContext(ctx).Table("awards").Select("prize_pools.name, awards.code").
+	err = s.db.WithContext(ctx).Table("awards").Select("prize_pools.name, awards.code").
 		Joins("JOIN prize_pools ON prize_pools.id = awards.pool_id").Where("awards.attempt_id = ?", a.ID).Scan(&won).Error
 	if err != nil {
 		return Result{}, err
@@ -599,7 +663,7 @@ func (s *Service) GetAttempt(ctx context.Context, c auth.Caller, id int64) (Atte
 		}
 		v.Questions = st.Questions
 	}
-	if a.Status == Submitted && a.Result != nil {
+	if a.Status == Submitted {
 		r, err := s.storedResult(ctx, a)
 		if err != nil {
 			return AttemptView{}, err
