@@ -227,9 +227,9 @@ func serve(cfg config.Config, log *slog.Logger) error {
 	}
 	srv.SetReady(true)
 	log.Info("ready", "schema_version", store.SchemaVersion())
-	// Submissions leave the awareness counters pending; fold them every
-	// second (reads of the figures fold whatever is left first).
-	go svc.awareness.Run(ctx, time.Second, log)
+	// Submissions leave the awareness counters pending; fold them as they
+	// come (reads of the figures fold whatever is left first).
+	go svc.awareness.Run(ctx, awareness.FoldEvery, log)
 
 	sweep := time.NewTicker(10 * time.Minute)
 	defer sweep.Stop()
