@@ -26,11 +26,10 @@ import (
 // submission. Submitting stays a few short statements on rows nobody else
 // writes, however busy a grid is.
 //
-// Counters written since migration 7 use shard 0 only: folding already
-// batches the writes, and a row per shard would multiply them. Rows of
-// other shards written before stay valid: readers sum the shards.
-
-func shardOf(int64) int { return 0 }
+// The shard column is left from when the submit transaction wrote the
+// counters (migration 6) and spread them over eight rows: folding already
+// batches the writes, so new rows go to shard 0. Readers sum the shards,
+// so rows written before stay valid.
 
 // First marks a resident's counted attempt in a period.
 type First struct {
@@ -131,20 +130,11 @@ type attemptRow struct {
 
 const attemptColumns = "id, user_id, submitted_at, grid_path, age_band, occupation, passed, score_tenths, invalid, tally_pending AS pending"
 
-type cellKey struct {
-	period, grid, age, occ string
-	shard                  int
-}
+type cellKey struct{ period, grid, age, occ string }
 
-type answerKey struct {
-	period, grid, ft, age string
-	shard                 int
-}
+type answerKey struct{ period, grid, ft, age string }
 
-type invalidKey struct {
-	period, grid string
-	shard        int
-}
+type invalidKey struct{ period, grid string }
 
 type firstKey struct {
 	period string
@@ -176,12 +166,12 @@ func str(p *string) string {
 // add counts one attempt: an invalid one in the invalid counters; a valid
 // one in each period where it is the resident's first.
 func (t *tally) add(r attemptRow, answers map[string][2]int64) {
-	grid, shard := str(r.GridPath), shardOf(r.ID)
+	grid := str(r.GridPath)
 	for _, p := range PeriodsOf(r.SubmittedAt) {
 		if r.Invalid {
-			k := invalidKey{p, grid, shard}
+			k := invalidKey{p, grid}
 			if t.invalid[k] == nil {
-				t.invalid[k] = &InvalidCell{Period: p, GridPath: grid, Shard: shard}
+				t.invalid[k] = &InvalidCell{Period: p, GridPath: grid}
 			}
 			t.invalid[k].N++
 			continue
@@ -192,18 +182,18 @@ func (t *tally) add(r attemptRow, answers map[string][2]int64) {
 		}
 		t.claimed[fk] = true
 		t.firsts = append(t.firsts, First{Period: p, UserID: r.UserID, AttemptID: r.ID})
-		k := cellKey{p, grid, str(r.AgeBand), str(r.Occupation), shard}
+		k := cellKey{p, grid, str(r.AgeBand), str(r.Occupation)}
 		if t.cells[k] == nil {
-			t.cells[k] = &Cell{Period: p, GridPath: grid, AgeBand: k.age, Occupation: k.occ, Shard: shard}
+			t.cells[k] = &Cell{Period: p, GridPath: grid, AgeBand: k.age, Occupation: k.occ}
 		}
 		c := t.cells[k]
 		c.Respondents++
 		c.Passed += b2i(r.Passed)
 		c.ScoreTenths += int64(r.ScoreTenths)
 		for ft, a := range answers {
-			ak := answerKey{p, grid, ft, k.age, shard}
+			ak := answerKey{p, grid, ft, k.age}
 			if t.answers[ak] == nil {
-				t.answers[ak] = &AnswerCell{Period: p, GridPath: grid, FraudType: ft, AgeBand: ak.age, Shard: shard}
+				t.answers[ak] = &AnswerCell{Period: p, GridPath: grid, FraudType: ft, AgeBand: ak.age}
 			}
 			t.answers[ak].Answered += a[0]
 			t.answers[ak].Correct += a[1]
@@ -377,7 +367,7 @@ const upsertChunk = 200
 
 func upsertCells(tx *gorm.DB, m map[cellKey]*Cell) error {
 	rows := sortedBy(m, func(a, b cellKey) int {
-		return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.grid, b.grid), cmp.Compare(a.age, b.age), cmp.Compare(a.occ, b.occ), cmp.Compare(a.shard, b.shard))
+		return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.grid, b.grid), cmp.Compare(a.age, b.age), cmp.Compare(a.occ, b.occ))
 	})
 	return upsert(tx, "awareness_cells", []string{"period", "grid_path", "age_band", "occupation", "shard"}, []string{"respondents", "passed", "score_tenths"}, rows,
 		func(c *Cell) []any {
@@ -387,7 +377,7 @@ func upsertCells(tx *gorm.DB, m map[cellKey]*Cell) error {
 
 func upsertAnswers(tx *gorm.DB, m map[answerKey]*AnswerCell) error {
 	rows := sortedBy(m, func(a, b answerKey) int {
-		return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.grid, b.grid), cmp.Compare(a.ft, b.ft), cmp.Compare(a.age, b.age), cmp.Compare(a.shard, b.shard))
+		return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.grid, b.grid), cmp.Compare(a.ft, b.ft), cmp.Compare(a.age, b.age))
 	})
 	return upsert(tx, "awareness_answers", []string{"period", "grid_path", "fraud_type", "age_band", "shard"}, []string{"answered", "correct"}, rows,
 		func(c *AnswerCell) []any {
@@ -397,7 +387,7 @@ func upsertAnswers(tx *gorm.DB, m map[answerKey]*AnswerCell) error {
 
 func upsertInvalid(tx *gorm.DB, m map[invalidKey]*InvalidCell) error {
 	rows := sortedBy(m, func(a, b invalidKey) int {
-		return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.grid, b.grid), cmp.Compare(a.shard, b.shard))
+		return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.grid, b.grid))
 	})
 	return upsert(tx, "awareness_invalid", []string{"period", "grid_path", "shard"}, []string{"n"}, rows,
 		func(c *InvalidCell) []any { return []any{c.Period, c.GridPath, c.Shard, c.N} })
