@@ -142,7 +142,7 @@ type Attempt struct {
 	Invalid        bool
 	InvalidReason  string
 	IdempotencyKey *string
-	Result         *string // the first submit's answer, replayed to retries
+	Result         *string // the result as earlier versions stored it; now re-graded (resultOf)
 	TallyPending   bool    // submitted, counting, not yet in the awareness counters
 }
 
