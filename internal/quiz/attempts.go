@@ -439,8 +439,9 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 	}
 	// The result is not stored: a replay grades the stored answers again
 	// (resultOf), which gives the same result, and reads the prize from the
-	// awards table. Writing a kilobyte of JSON into the attempt's row grew
-	// it in place, and under load that update cost more than all the rest.
+	// awards table. Writing the result JSON (600 bytes for three questions,
+	// more with longer explanations) grew the attempt's row in place, and
+	// under load that update cost more than all the rest.
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
 		// A counting attempt is left pending for the awareness counters,
 		// which awareness.Fold keeps off this transaction.

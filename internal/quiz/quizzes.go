@@ -464,20 +464,26 @@ func (s *Service) Pools(ctx context.Context, c auth.Caller, quizID int64) ([]Pri
 	if err := s.db.WithContext(ctx).Where("quiz_id = ?", q.ID).Order("min_score DESC, id").Find(&out).Error; err != nil {
 		return nil, err
 	}
+	ids := make([]int64, len(out))
+	for i, p := range out {
+		ids[i] = p.ID
+	}
 	var left []struct {
 		PoolID    int64
 		Remaining int
 	}
-	err = s.db.WithContext(ctx).Table("prize_stock").Select("prize_stock.pool_id, SUM(prize_stock.remaining) AS remaining").
-		Joins("JOIN prize_pools ON prize_pools.id = prize_stock.pool_id").Where("prize_pools.quiz_id = ?", q.ID).Group("prize_stock.pool_id").Scan(&left).Error
-	for _, l := range left {
-		for i := range out {
-			if out[i].ID == l.PoolID {
-				out[i].Remaining = l.Remaining
-			}
-		}
+	err = s.db.WithContext(ctx).Table("prize_stock").Select("pool_id, SUM(remaining) AS remaining").Where("pool_id IN ?", ids).Group("pool_id").Scan(&left).Error
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	byPool := map[int64]int{}
+	for _, l := range left {
+		byPool[l.PoolID] = l.Remaining
+	}
+	for i := range out {
+		out[i].Remaining = byPool[out[i].ID]
+	}
+	return out, nil
 }
 
 // PublishedQuiz returns a quiz for starting a session or an attempt on it:
