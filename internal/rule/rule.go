@@ -48,7 +48,7 @@ type Stored struct {
 	PassScore             int
 	MinQuestions          int
 	MinSecondsPerQuestion int
-	UpdatedAt             *time.Time
+	UpdatedAt             *time.Time `gorm:"autoUpdateTime:false"` // nil until a root admin changes the seeded rule
 	UpdatedByID           *int64
 	UpdatedByName         *string
 }
