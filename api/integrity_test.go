@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -453,5 +454,47 @@ func TestLocksUnlocksHistoryAndTampering(t *testing.T) {
 	e.Call("GET", "/api/v1/audit?action=assessment.lock", rootA, nil).JSON(t, &audit)
 	if len(audit.Items) != 3 {
 		t.Fatalf("locks audited: %d, want 3", len(audit.Items))
+	}
+}
+
+// Racing locks write one version, and racing unlocks supersede it once.
+func TestConcurrentLocksAndUnlocks(t *testing.T) {
+	e := testkit.NewEnv(t)
+	f := newQuizFixture(t, e, nil)
+	tok := e.ResidentWithProfile("13100000009", "45_59", "farmer", "330802001001001").AccessToken
+	s := f.start(t, tok, 201)
+	testkit.Want(t, f.submit(t, tok, s.AttemptID, "k", f.answers(s, nil)), 200)
+	root := e.Staff("city_admin", auth.Admin, "330800")
+	path := "/api/v1/assessment/" + awareness.CurrentQuarter(time.Now()) + "/330802"
+	race := func(action string) map[int]int {
+		var wg sync.WaitGroup
+		statuses := make(chan int, 8)
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses <- e.Call("POST", path+"/"+action, root, map[string]any{"reason": fmt.Sprintf("并发 %d", i)}).Status
+			}()
+		}
+		wg.Wait()
+		close(statuses)
+		got := map[int]int{}
+		for st := range statuses {
+			got[st]++
+		}
+		return got
+	}
+	for round := 1; round <= 2; round++ {
+		if got := race("lock"); got[200] != 1 || got[409] != 7 {
+			t.Fatalf("round %d: racing locks answered %v, want one 200 and seven 409", round, got)
+		}
+		if got := race("unlock"); got[200] != 1 || got[409] != 7 {
+			t.Fatalf("round %d: racing unlocks answered %v, want one 200 and seven 409", round, got)
+		}
+	}
+	var hist struct{ Items []versionView }
+	e.Call("GET", path+"/history", root, nil).JSON(t, &hist)
+	if len(hist.Items) != 2 || hist.Items[0].Current || hist.Items[1].Current || hist.Items[1].Version != 2 {
+		t.Fatalf("history after two rounds %+v", hist.Items)
 	}
 }
