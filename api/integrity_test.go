@@ -108,6 +108,13 @@ func TestAssessmentRuleOnlyFromTheRoot(t *testing.T) {
 	if sh.Rule.TargetRate != 0.85 || sh.Rule.PassScore != 70 {
 		t.Fatalf("the sheet states %+v", sh.Rule)
 	}
+	csv := e.Call("GET", "/api/v1/assessment/"+awareness.CurrentQuarter(time.Now())+"/330802/export?format=csv", root, nil)
+	testkit.Want(t, csv, 200)
+	for _, line := range []string{"目标知晓率,0.85", "计入问答最低及格分,70", "计入问答最少题数,5", "计入问答每题最短用时（秒）,2"} {
+		if !strings.Contains(string(csv.Body), line) {
+			t.Fatalf("the export does not state %q:\n%s", line, csv.Body)
+		}
+	}
 	var audit struct {
 		Items []struct {
 			ActorName string `json:"actor_name"`
