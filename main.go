@@ -205,9 +205,12 @@ func serve(cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer svc.close()
+	// The environment's targets only seed the rule the first time; from
+	// then on it lives in the database and a root admin changes it.
+	asmt := assessment.NewService(svc.db, svc.areas, svc.awareness, assessment.Rule{TargetRate: cfg.TargetRate, TargetCoverage: cfg.TargetCoverage, MinRespondents: cfg.MinRespondents})
 	srv := api.New(api.Deps{
 		Log: log, DB: svc.db, Auth: svc.auth, Content: svc.content, Quiz: svc.quiz, Sessions: svc.session, Awareness: svc.awareness,
-		Assessment: assessment.NewService(svc.db, svc.areas, svc.awareness, assessment.Rule{TargetRate: cfg.TargetRate, TargetCoverage: cfg.TargetCoverage, MinRespondents: cfg.MinRespondents}), Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
+		Assessment: asmt, Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
 		Limiter: svc.limiter, Frontend: frontend.Dist(), TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit,
 	})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -224,6 +227,11 @@ func serve(cfg config.Config, log *slog.Logger) error {
 	}
 	if err := seed.Load(ctx, svc.seedTargets()); err != nil {
 		return err
+	}
+	if differs, err := asmt.Rules().Seed(ctx); err != nil {
+		return err
+	} else if differs {
+		log.Warn("the assessment rule in the database differs from WUZHA_TARGET_RATE/WUZHA_TARGET_COVERAGE/WUZHA_MIN_RESPONDENTS; the database's rule is in force (a root admin changes it in the console)")
 	}
 	srv.SetReady(true)
 	log.Info("ready", "schema_version", store.SchemaVersion())

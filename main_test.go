@@ -244,7 +244,7 @@ func TestPrizeRaceAcrossProcesses(t *testing.T) {
 	editor := ed["access_token"].(string)
 	st, qz := a.call(t, "POST", "/api/v1/quizzes", editor, map[string]any{"title": "跨实例抢奖", "area_code": "330800", "audience": "residents",
 		"starts_at": time.Now().Add(-time.Hour).Format(time.RFC3339), "ends_at": time.Now().Add(time.Hour).Format(time.RFC3339),
-		"question_count": 3, "pass_score": 0, "time_limit_s": 600, "max_attempts": 1, "min_seconds_per_question": 0})
+		"question_count": 3, "pass_score": 0, "time_limit_s": 600, "max_attempts": 1, "min_seconds_per_question": 0, "counts_for_awareness": false})
 	if st != 201 {
 		t.Fatalf("quiz: %d %v", st, qz)
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"wuzha/internal/assessment"
 	"wuzha/internal/auth"
 	"wuzha/internal/awareness"
+	"wuzha/internal/rule"
 )
 
 // assessmentAccess lets admins and assessors in, or a machine client with an
@@ -20,6 +22,12 @@ func (s *Server) assessmentAccess(write bool) fiber.Handler {
 	if write {
 		people = s.guard(roles(auth.Admin))
 	}
+	return s.keyOr(people, write)
+}
+
+// keyOr lets a machine client with an X-API-Key read, and hands everyone
+// else to people.
+func (s *Server) keyOr(people fiber.Handler, write bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		key := c.Get("X-API-Key")
 		if key == "" {
@@ -60,16 +68,92 @@ func (s *Server) getAssessment(c *fiber.Ctx) error {
 	return c.JSON(sh)
 }
 
+type reasonRequest struct {
+	Reason string `json:"reason"`
+}
+
 func (s *Server) lockAssessment(c *fiber.Ctx) error {
 	p, err := s.assessmentPeriod(c)
 	if err != nil {
 		return err
 	}
-	sh, err := s.Assessment.Lock(c.UserContext(), caller(c), c.Params("code"), p)
+	var req reasonRequest
+	if len(bytes.TrimSpace(c.Body())) > 0 { // the reason is optional, and so is the body
+		if err := decode(c, &req); err != nil {
+			return err
+		}
+	}
+	sh, err := s.Assessment.Lock(c.UserContext(), caller(c), c.Params("code"), p, req.Reason)
 	if err != nil {
 		return areaErr(err)
 	}
 	return c.JSON(sh)
+}
+
+func (s *Server) unlockAssessment(c *fiber.Ctx) error {
+	p, err := s.assessmentPeriod(c)
+	if err != nil {
+		return err
+	}
+	var req reasonRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	sh, err := s.Assessment.Unlock(c.UserContext(), caller(c), c.Params("code"), p, req.Reason)
+	if err != nil {
+		return areaErr(err)
+	}
+	return c.JSON(sh)
+}
+
+func (s *Server) assessmentHistory(c *fiber.Ctx) error {
+	p, err := s.assessmentPeriod(c)
+	if err != nil {
+		return err
+	}
+	items, err := s.Assessment.History(c.UserContext(), caller(c), c.Params("code"), p)
+	if err != nil {
+		return areaErr(err)
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+func (s *Server) verifyAssessment(c *fiber.Ctx) error {
+	p, err := s.assessmentPeriod(c)
+	if err != nil {
+		return err
+	}
+	version := 0
+	if v := c.Query("version"); v != "" {
+		if version, err = strconv.Atoi(v); err != nil || version < 1 {
+			return errBadParam
+		}
+	}
+	res, err := s.Assessment.Verify(c.UserContext(), caller(c), c.Params("code"), p, version)
+	if err != nil {
+		return areaErr(err)
+	}
+	return c.JSON(res)
+}
+
+func (s *Server) getRule(c *fiber.Ctx) error {
+	r, err := s.Assessment.Rules().Get(c.UserContext(), caller(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+func (s *Server) putRule(c *fiber.Ctx) error {
+	var in rule.Input
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	r, err := s.Assessment.Rules().Update(c.UserContext(), caller(c), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
 }
 
 func (s *Server) exportAssessment(c *fiber.Ctx) error {

@@ -59,16 +59,19 @@ func TestAssessmentLockExportAndKeys(t *testing.T) {
 		t.Fatalf("live sheet %+v", live)
 	}
 
-	// Lock: a checksum; a second lock conflicts; later attempts move live
-	// figures but never the snapshot.
+	// Lock: the quarter is running, so only a root admin with a reason
+	// locks it; a checksum; a second lock conflicts; later attempts move
+	// live figures but never the snapshot.
+	testkit.Want(t, e.Call("POST", path+"/lock", admin, map[string]any{"reason": "提前报送"}), 409, "period_not_ended")
+	root := e.Staff("city_admin", auth.Admin, "330800")
 	var locked sheet
-	r := e.Call("POST", path+"/lock", admin, nil)
+	r := e.Call("POST", path+"/lock", root, map[string]any{"reason": "省考核组提前抽查"})
 	testkit.Want(t, r, 200)
 	r.JSON(t, &locked)
 	if !locked.Locked || locked.Checksum == nil || len(*locked.Checksum) != 64 {
 		t.Fatalf("locked sheet %+v", locked)
 	}
-	testkit.Want(t, e.Call("POST", path+"/lock", admin, nil), 409, "already_locked")
+	testkit.Want(t, e.Call("POST", path+"/lock", root, map[string]any{"reason": "再锁一次"}), 409, "already_locked")
 	take("13100000004", "330802001001001", all)
 	var after sheet
 	e.Call("GET", path, admin, nil).JSON(t, &after)

@@ -97,6 +97,13 @@ func (s *Server) routes() {
 	v1.Get("/assessment/:period/:code", s.assessmentAccess(false), s.getAssessment)
 	v1.Post("/assessment/:period/:code/lock", s.assessmentAccess(true), s.lockAssessment)
 	v1.Get("/assessment/:period/:code/export", s.assessmentAccess(false), s.exportAssessment)
+	// Who may change what is assessed: the rule only at the root; unlocks
+	// only from above, keeping every version.
+	v1.Get("/assessment/rule", s.keyOr(s.guard(staff), false), s.getRule)
+	v1.Put("/assessment/rule", s.guard(roles(auth.Admin)), s.putRule)
+	v1.Post("/assessment/:period/:code/unlock", s.assessmentAccess(true), s.unlockAssessment)
+	v1.Get("/assessment/:period/:code/history", s.assessmentAccess(false), s.assessmentHistory)
+	v1.Get("/assessment/:period/:code/verify", s.assessmentAccess(false), s.verifyAssessment)
 	v1.Get("/api-keys", s.guard(roles(auth.Admin)), s.listAPIKeys)
 	v1.Post("/api-keys", s.guard(roles(auth.Admin)), s.createAPIKey)
 	v1.Post("/api-keys/:id/revoke", s.guard(roles(auth.Admin)), s.revokeAPIKey)

@@ -52,6 +52,11 @@ before(async () => {
   for (const u of [EDITOR, WORKER, ADMIN]) await server.addUser(u)
   browser = await launchBrowser()
 
+  // The city's rule lets this three-question quiz, answered at once, count.
+  const root = apiClient(server.baseURL)
+  await root.signIn(ADMIN.username, ADMIN.password)
+  await root.put('/assessment/rule', { target_rate: 0.9, target_coverage: 0.05, min_respondents: 30, pass_score: 60, min_questions: 3, min_seconds_per_question: 0 })
+
   const editor = apiClient(server.baseURL)
   await editor.signIn(EDITOR.username, EDITOR.password)
   const ids = []

@@ -52,13 +52,21 @@ const CODE_MESSAGES = {
   invalid_period: '统计周期不正确：请选择当前或过去的季度、月份',
   already_locked: '该考核期已锁定，数据不可更改',
   read_only_key: 'API 密钥只能读取考核数据',
+  below_assessment_rule: '计入知晓率的问答低于全市考核规则，请提高及格分、题目数量或每题最短用时，或改为练习问答',
+  root_admin_required: '考核规则只能由市级（根区域）管理员修改',
+  period_not_ended: '考核期尚未结束，不能锁定；只有市级管理员填写理由后可提前锁定',
+  period_without_data: '该考核期在本区域没有任何计入知晓率的答卷，无可锁定的数据',
+  not_locked: '该考核期尚未锁定',
+  unlock_from_above: '解锁只能由上级管理员进行；市级考核期须由锁定人以外的另一位市级管理员解锁',
+  snapshot_corrupted: '锁定的考核数据校验失败，数据可能被改动，已停止提供，请联系上级管理员核查',
+  snapshot_not_found: '该考核期没有这个锁定版本',
   network_error: '网络连接失败，请检查网络后重试',
   internal: '服务器开小差了，请稍后再试',
 }
 
 // For these codes the server's own Chinese `detail` says more than the code
 // (which field, which record), so it is shown when there is one.
-const DETAIL_FIRST = new Set(['validation_failed', 'not_found', 'forbidden', 'out_of_scope', 'conflict', 'bad_request'])
+const DETAIL_FIRST = new Set(['below_assessment_rule', 'validation_failed', 'not_found', 'forbidden', 'out_of_scope', 'conflict', 'bad_request'])
 
 const STATUS_MESSAGES = {
   400: '请求格式有误，请刷新页面后重试',

@@ -45,6 +45,10 @@ describe('problemMessage', () => {
     ['invalid_transition', 409, '当前状态不允许此操作，请刷新后重试'],
     ['invalid_period', 422, '统计周期不正确：请选择当前或过去的季度、月份'],
     ['already_locked', 409, '该考核期已锁定，数据不可更改'],
+    ['period_not_ended', 409, '考核期尚未结束，不能锁定；只有市级管理员填写理由后可提前锁定'],
+    ['unlock_from_above', 403, '解锁只能由上级管理员进行；市级考核期须由锁定人以外的另一位市级管理员解锁'],
+    ['snapshot_corrupted', 409, '锁定的考核数据校验失败，数据可能被改动，已停止提供，请联系上级管理员核查'],
+    ['root_admin_required', 403, '考核规则只能由市级（根区域）管理员修改'],
   ])('maps code %s to Chinese', (code, status, want) => {
     expect(problemMessage(problem(status, code, { detail: 'english detail' }), { status })).toBe(want)
   })

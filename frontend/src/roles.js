@@ -23,6 +23,7 @@ export function roleName(role) {
 // `ready` marks the pages that exist; the rest show "即将上线" for now.
 const AWARENESS = { path: '/staff/area', title: '知晓率', icon: 'chart-trending-o', ready: true }
 const TRAINING = { path: '/staff/training', title: '培训答题', icon: 'edit', ready: true }
+const RULE = { path: '/staff/rule', title: '考核规则', icon: 'balance-o', ready: true }
 const MENUS = {
   admin: [
     { path: '/staff/users', title: '用户管理', icon: 'friends-o', ready: true },
@@ -30,6 +31,7 @@ const MENUS = {
     { path: '/staff/areas/import', title: '区域导入', icon: 'upgrade', ready: true },
     { path: '/staff/awareness', title: '知晓率', icon: 'chart-trending-o', ready: true },
     { path: '/staff/assessment', title: '平安考核', icon: 'medal-o', ready: true },
+    RULE,
     { path: '/staff/report', title: '季度报告', icon: 'description', ready: true },
     { path: '/staff/api-keys', title: 'API 密钥', icon: 'lock', ready: true },
     TRAINING,
@@ -38,6 +40,7 @@ const MENUS = {
     { path: '/staff/warnings', title: '预警管理', icon: 'warning-o', ready: true },
     { path: '/staff/questions', title: '题库', icon: 'notes-o', ready: true },
     { path: '/staff/quizzes', title: '问答活动', icon: 'award-o', ready: true },
+    RULE,
     AWARENESS,
     TRAINING,
   ],
@@ -57,6 +60,7 @@ const MENUS = {
   assessor: [
     { path: '/staff/awareness', title: '知晓率', icon: 'chart-trending-o', ready: true },
     { path: '/staff/assessment', title: '平安考核', icon: 'medal-o', ready: true },
+    RULE,
     { path: '/staff/report', title: '季度报告', icon: 'description', ready: true },
     TRAINING,
   ],

@@ -71,6 +71,7 @@ export const routes = [
       staffPage('quizzes/:id(\\d+)/stats', () => import('./pages/staff/QuizStatsPage.vue'), '答题统计', ['editor']),
       staffPage('awareness/:code(\\d+)?', () => import('./pages/staff/AwarenessPage.vue'), '知晓率', FIGURE_ROLES),
       staffPage('assessment', () => import('./pages/staff/AssessmentPage.vue'), '平安考核', FIGURE_ROLES),
+      staffPage('rule', () => import('./pages/staff/RulePage.vue'), '考核规则', ['admin', 'assessor', 'editor', 'reviewer']),
       {
         path: 'report',
         redirect: () => `/staff/report/${session.user?.area_code || '330800'}/${currentQuarter()}`,

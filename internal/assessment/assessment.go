@@ -30,16 +30,14 @@ import (
 	"wuzha/internal/auth"
 	"wuzha/internal/awareness"
 	"wuzha/internal/fault"
+	"wuzha/internal/rule"
 	"wuzha/internal/sheet"
 	"wuzha/internal/store"
 )
 
-// Rule is the scoring rule an answer or export states.
-type Rule struct {
-	TargetRate     float64 `json:"target_rate"`
-	TargetCoverage float64 `json:"target_coverage"`
-	MinRespondents int     `json:"min_respondents"`
-}
+// Rule is the city's assessment rule (internal/rule); every answer,
+// snapshot and export states the one it used.
+type Rule = rule.Rule
 
 // Row is one child area's assessment line.
 type Row struct {
@@ -58,29 +56,45 @@ type Row struct {
 
 // Sheet is the assessment of an area's children for a period.
 type Sheet struct {
-	Period   string     `json:"period"`
-	AreaCode string     `json:"area_code"`
-	Name     string     `json:"name"`
-	Rows     []Row      `json:"rows"`
-	Locked   bool       `json:"locked"`
-	Checksum *string    `json:"checksum"`
-	LockedAt *time.Time `json:"locked_at"`
-	Rule     Rule       `json:"rule"`
-	Method   string     `json:"method"`
-	Note     string     `json:"note"` // "based on N quiz respondents; method v1"
+	Period     string     `json:"period"`
+	AreaCode   string     `json:"area_code"`
+	Name       string     `json:"name"`
+	Rows       []Row      `json:"rows"`
+	Locked     bool       `json:"locked"`
+	Checksum   *string    `json:"checksum"`
+	LockedAt   *time.Time `json:"locked_at"`
+	LockedBy   *string    `json:"locked_by"`
+	LockReason string     `json:"lock_reason,omitempty"`
+	Version    int        `json:"version,omitempty"` // of the snapshot in force
+	Versions   int        `json:"versions"`          // snapshots ever written, superseded ones included
+	PeriodEnd  time.Time  `json:"period_ends_at"`    // locking is for after this (Asia/Shanghai boundary)
+	Rule       Rule       `json:"rule"`
+	Method     string     `json:"method"`
+	Note       string     `json:"note"` // "based on N quiz respondents; method v1"
 }
 
-// Snapshot is a locked sheet; it is written once and never changed.
+// Snapshot is one version of a locked sheet. Its rows, rule and checksum
+// are written once and never changed; an unlock from above only marks it
+// superseded (who, when, why), and the next lock writes the next version.
+// CurrentLock is true on the version in force and NULL on superseded ones.
 type Snapshot struct {
-	ID       int64 `gorm:"primaryKey"`
-	Period   string
-	AreaCode string
-	AreaPath string
-	RowsJSON string `gorm:"column:rows_json"`
-	RuleJSON string `gorm:"column:rule_json"`
-	Checksum string
-	LockedAt time.Time
-	LockedBy int64
+	ID               int64 `gorm:"primaryKey"`
+	Period           string
+	AreaCode         string
+	AreaPath         string
+	Version          int
+	CurrentLock      *bool
+	RowsJSON         string `gorm:"column:rows_json"`
+	RuleJSON         string `gorm:"column:rule_json"`
+	Checksum         string
+	LockReason       string
+	LockedAt         time.Time
+	LockedBy         int64
+	LockedByName     string
+	SupersededAt     *time.Time
+	SupersededBy     *int64
+	SupersededByName *string
+	UnlockReason     *string
 }
 
 // TableName is the snapshots table.
@@ -88,8 +102,14 @@ func (Snapshot) TableName() string { return "assessment_snapshots" }
 
 // Errors of this package.
 var (
-	ErrLocked   = fault.New(fault.Conflict, "already_locked", "该考核期已锁定，数据不可更改")
-	ErrReadOnly = fault.New(fault.Forbidden, "read_only_key", "API 密钥只能读取考核数据")
+	ErrLocked          = fault.New(fault.Conflict, "already_locked", "该考核期已锁定，数据不可更改")
+	ErrReadOnly        = fault.New(fault.Forbidden, "read_only_key", "API 密钥只能读取考核数据")
+	ErrPeriodNotEnded  = fault.New(fault.Conflict, "period_not_ended", "考核期尚未结束，不能锁定；只有市级（根区域）管理员填写理由后可提前锁定")
+	ErrPeriodEmpty     = fault.New(fault.Conflict, "period_without_data", "该考核期在本区域没有任何计入知晓率的答卷，无可锁定的数据")
+	ErrNotLocked       = fault.New(fault.Conflict, "not_locked", "该考核期尚未锁定")
+	ErrUnlockFromAbove = fault.New(fault.Forbidden, "unlock_from_above", "解锁只能由上级管理员进行；市级考核期须由锁定人以外的另一位市级管理员解锁")
+	ErrCorrupted       = fault.New(fault.Conflict, "snapshot_corrupted", "锁定的考核数据校验失败（校验值不符），数据可能被改动，已停止提供；请联系上级管理员核查")
+	ErrNoSnapshot      = fault.New(fault.NotFound, "snapshot_not_found", "该考核期没有这个锁定版本")
 )
 
 // Service builds, locks and exports assessment sheets.
@@ -97,19 +117,35 @@ type Service struct {
 	db        *store.DB
 	areas     *area.Store
 	awareness *awareness.Service
-	rule      Rule
+	rules     *rule.Service
+	now       func() time.Time
 }
 
-// NewService wires the service with the installation's rule.
-func NewService(db *store.DB, areas *area.Store, aw *awareness.Service, rule Rule) *Service {
-	return &Service{db: db, areas: areas, awareness: aw, rule: rule}
+// NewService wires the service. seed is the rule an installation starts
+// with (the environment's targets; fields left zero take rule.Default); the
+// rule in force lives in the database from then on.
+func NewService(db *store.DB, areas *area.Store, aw *awareness.Service, seed Rule) *Service {
+	d := rule.Default()
+	if seed.TargetRate > 0 {
+		d.TargetRate = seed.TargetRate
+	}
+	if seed.TargetCoverage > 0 {
+		d.TargetCoverage = seed.TargetCoverage
+	}
+	if seed.MinRespondents > 0 {
+		d.MinRespondents = seed.MinRespondents
+	}
+	return &Service{db: db, areas: areas, awareness: aw, rules: rule.NewService(db, d), now: time.Now}
 }
+
+// Rules is the service of the city's assessment rule.
+func (s *Service) Rules() *rule.Service { return s.rules }
 
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
 
-// Score is 100 × min(1, rate ÷ target_rate) × min(1, coverage ÷ target_coverage),
+// score is 100 × min(1, rate ÷ target_rate) × min(1, coverage ÷ target_coverage),
 // one decimal; 0 when rate or coverage is unknown.
-func (r Rule) Score(rate, coverage *float64) float64 {
+func score(r Rule, rate, coverage *float64) float64 {
 	if rate == nil || coverage == nil {
 		return 0
 	}
@@ -158,11 +194,15 @@ func (s *Service) live(ctx context.Context, c auth.Caller, code string, p awaren
 	if err != nil {
 		return Sheet{}, a, err
 	}
-	sh := Sheet{Period: p.Name, AreaCode: a.Code, Name: a.Name, Rule: s.rule, Method: awareness.Method, Rows: []Row{}}
+	r, err := rule.Load(s.db.WithContext(ctx))
+	if err != nil {
+		return Sheet{}, a, err
+	}
+	sh := Sheet{Period: p.Name, AreaCode: a.Code, Name: a.Name, Rule: r, Method: awareness.Method, Rows: []Row{}, PeriodEnd: p.End}
 	for _, ch := range f.Children {
 		sh.Rows = append(sh.Rows, Row{AreaCode: ch.AreaCode, Name: ch.Name, Respondents: ch.Respondents, Passed: ch.Passed,
 			Rate: ch.Rate.Rate, CILow: ch.CILow, CIHigh: ch.CIHigh, Coverage: ch.Coverage,
-			Score: s.rule.Score(ch.Rate.Rate, ch.Coverage), SufficientSample: ch.Respondents >= int64(s.rule.MinRespondents)})
+			Score: score(r, ch.Rate.Rate, ch.Coverage), SufficientSample: ch.Respondents >= int64(r.MinRespondents)})
 	}
 	sh.Note = awareness.Note(f.Respondents)
 	rank(sh.Rows)
@@ -182,23 +222,52 @@ func (s *Service) Get(ctx context.Context, c auth.Caller, code string, p awarene
 	if err := c.Authorize(a); err != nil {
 		return Sheet{}, err
 	}
-	var snap Snapshot
-	res := s.db.WithContext(ctx).Where("period = ? AND area_code = ?", p.Name, a.Code).Limit(1).Find(&snap)
-	if res.Error != nil {
-		return Sheet{}, res.Error
+	versions, err := s.versions(ctx, p, a.Code)
+	if err != nil {
+		return Sheet{}, err
 	}
-	if res.RowsAffected == 1 {
-		return fromSnapshot(snap, a)
+	for _, v := range versions {
+		if v.CurrentLock != nil && *v.CurrentLock {
+			sh, err := s.fromSnapshot(ctx, v, a)
+			sh.Versions, sh.PeriodEnd = len(versions), p.End
+			return sh, err
+		}
 	}
 	sh, _, err := s.live(ctx, c, code, p)
+	sh.Versions = len(versions)
 	return sh, err
 }
 
-func fromSnapshot(snap Snapshot, a area.Area) (Sheet, error) {
-	sh := Sheet{Period: snap.Period, AreaCode: snap.AreaCode, Name: a.Name, Locked: true, Method: awareness.Method}
-	if err := json.Unmarshal([]byte(snap.RowsJSON), &sh.Rows); err != nil {
-		return sh, fmt.Errorf("assessment: snapshot rows: %w", err)
+// versions lists the snapshots of a period and area, oldest first.
+func (s *Service) versions(ctx context.Context, p awareness.Period, code string) ([]Snapshot, error) {
+	var out []Snapshot
+	err := s.db.WithContext(ctx).Where("period = ? AND area_code = ?", p.Name, code).Order("version").Find(&out).Error
+	return out, err
+}
+
+// rowsOf reads a snapshot's stored rows and hashes them again; a snapshot
+// whose rows do not hash to its stored checksum was altered after the lock.
+func rowsOf(snap Snapshot) ([]Row, string, error) {
+	var rows []Row
+	if err := json.Unmarshal([]byte(snap.RowsJSON), &rows); err != nil {
+		return nil, "", ErrCorrupted
 	}
+	return rows, Checksum(rows), nil
+}
+
+// fromSnapshot answers a locked sheet, refusing one that fails its checksum
+// (and recording the refusal, which somebody must look into).
+func (s *Service) fromSnapshot(ctx context.Context, snap Snapshot, a area.Area) (Sheet, error) {
+	sh := Sheet{Period: snap.Period, AreaCode: snap.AreaCode, Name: a.Name, Locked: true, Method: awareness.Method, Version: snap.Version, LockReason: snap.LockReason}
+	rows, sum, err := rowsOf(snap)
+	if err != nil || sum != snap.Checksum {
+		_ = audit.Record(s.db.WithContext(ctx), audit.Actor{Name: "system"}, "assessment.snapshot_corrupted", a.Place(),
+			fmt.Sprintf("%s/%s#%d", snap.Period, snap.AreaCode, snap.Version), map[string]any{"stored": snap.Checksum, "recomputed": sum})
+		return Sheet{}, ErrCorrupted
+	}
+	sh.Rows = rows
+	by := lockedBy(snap)
+	sh.LockedBy = &by
 	var n int64
 	for _, r := range sh.Rows {
 		n += r.Respondents
@@ -207,9 +276,16 @@ func fromSnapshot(snap Snapshot, a area.Area) (Sheet, error) {
 	if err := json.Unmarshal([]byte(snap.RuleJSON), &sh.Rule); err != nil {
 		return sh, fmt.Errorf("assessment: snapshot rule: %w", err)
 	}
-	sum, at := snap.Checksum, snap.LockedAt
-	sh.Checksum, sh.LockedAt = &sum, &at
+	stored, at := snap.Checksum, snap.LockedAt
+	sh.Checksum, sh.LockedAt = &stored, &at
 	return sh, nil
+}
+
+func lockedBy(snap Snapshot) string {
+	if snap.LockedByName != "" {
+		return snap.LockedByName
+	}
+	return fmt.Sprintf("user:%d", snap.LockedBy)
 }
 
 // Canonical is the serialization the checksum covers: one line per row,
@@ -238,33 +314,239 @@ func Checksum(rows []Row) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// atRoot reports whether a is a root area (the city).
+func atRoot(a area.Area) bool { return a.ParentCode == nil }
+
+// cleanReason trims a reason; "" when none was given.
+func cleanReason(r string) string { return strings.TrimSpace(r) }
+
+func checkReason(r string) error {
+	if l := utf8.RuneCountInString(r); l > 500 {
+		var v fault.Validation
+		v.Add("reason", "理由不超过 500 字")
+		return v.Err()
+	}
+	return nil
+}
+
 // Lock freezes the period's sheet for the area: rows, rule, time and
-// checksum, written once (a second lock is a conflict; there is no unlock).
-func (s *Service) Lock(ctx context.Context, c auth.Caller, code string, p awareness.Period) (Sheet, error) {
+// checksum, written once as the next version. A period locks only after it
+// has ended (Asia/Shanghai), unless an admin at the root area gives a
+// reason; a period with no counted attempts in the area has nothing to
+// freeze. A second lock while one is in force is a conflict.
+func (s *Service) Lock(ctx context.Context, c auth.Caller, code string, p awareness.Period, reason string) (Sheet, error) {
 	if c.Role != auth.Admin {
 		return Sheet{}, fault.ErrRole
 	}
-	sh, a, err := s.live(ctx, c, code, p)
+	reason = cleanReason(reason)
+	if err := checkReason(reason); err != nil {
+		return Sheet{}, err
+	}
+	a, err := s.areas.Get(ctx, code)
 	if err != nil {
 		return Sheet{}, err
 	}
+	if err := c.Authorize(a); err != nil {
+		return Sheet{}, err
+	}
+	versions, err := s.versions(ctx, p, a.Code)
+	if err != nil {
+		return Sheet{}, err
+	}
+	for _, v := range versions {
+		if v.CurrentLock != nil && *v.CurrentLock {
+			return Sheet{}, ErrLocked
+		}
+	}
+	early := s.now().Before(p.End)
+	if early && (!rule.AtRoot(c) || reason == "") {
+		return Sheet{}, ErrPeriodNotEnded
+	}
+	sh, _, err := s.live(ctx, c, code, p)
+	if err != nil {
+		return Sheet{}, err
+	}
+	var n int64
+	for _, r := range sh.Rows {
+		n += r.Respondents
+	}
+	if n == 0 {
+		return Sheet{}, ErrPeriodEmpty
+	}
 	rows, _ := json.Marshal(sh.Rows)
-	rule, _ := json.Marshal(sh.Rule)
-	snap := Snapshot{Period: p.Name, AreaCode: a.Code, AreaPath: a.Path, RowsJSON: string(rows), RuleJSON: string(rule),
-		Checksum: Checksum(sh.Rows), LockedAt: time.Now().UTC().Truncate(time.Second), LockedBy: c.UserID}
+	ruleJSON, _ := json.Marshal(sh.Rule)
+	current := true
+	snap := Snapshot{Period: p.Name, AreaCode: a.Code, AreaPath: a.Path, Version: len(versions) + 1, CurrentLock: &current,
+		RowsJSON: string(rows), RuleJSON: string(ruleJSON), Checksum: Checksum(sh.Rows), LockReason: reason,
+		LockedAt: s.now().UTC().Truncate(time.Second), LockedBy: c.UserID, LockedByName: c.Username}
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&snap).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				return ErrLocked
+				return ErrLocked // a concurrent lock wrote this version first
 			}
 			return err
 		}
-		return audit.Record(tx, c.Actor(), "assessment.lock", a.Place(), p.Name+"/"+a.Code, map[string]any{"checksum": snap.Checksum})
+		return audit.Record(tx, c.Actor(), "assessment.lock", a.Place(), p.Name+"/"+a.Code,
+			map[string]any{"version": snap.Version, "checksum": snap.Checksum, "reason": reason, "before_period_end": early})
 	})
 	if err != nil {
 		return Sheet{}, err
 	}
-	return fromSnapshot(snap, a)
+	out, err := s.fromSnapshot(ctx, snap, a)
+	out.Versions, out.PeriodEnd = snap.Version, p.End
+	return out, err
+}
+
+// Unlock supersedes the snapshot in force, keeping it with the reason, the
+// time and who unlocked; the next lock writes a new version. Only from
+// above: an admin whose scope strictly contains the area — or, for a root
+// area, a root admin other than the one who locked it.
+func (s *Service) Unlock(ctx context.Context, c auth.Caller, code string, p awareness.Period, reason string) (Sheet, error) {
+	if c.Role != auth.Admin {
+		return Sheet{}, fault.ErrRole
+	}
+	reason = cleanReason(reason)
+	if reason == "" {
+		var v fault.Validation
+		v.Add("reason", "请填写解锁理由")
+		return Sheet{}, v.Err()
+	}
+	if err := checkReason(reason); err != nil {
+		return Sheet{}, err
+	}
+	a, err := s.areas.Get(ctx, code)
+	if err != nil {
+		return Sheet{}, err
+	}
+	if err := c.Authorize(a); err != nil {
+		return Sheet{}, err
+	}
+	versions, err := s.versions(ctx, p, a.Code)
+	if err != nil {
+		return Sheet{}, err
+	}
+	var cur *Snapshot
+	for i := range versions {
+		if versions[i].CurrentLock != nil && *versions[i].CurrentLock {
+			cur = &versions[i]
+		}
+	}
+	above := c.AreaPath != a.Path // in scope and not the area itself: strictly above
+	if !above && !(atRoot(a) && rule.AtRoot(c) && (cur == nil || cur.LockedBy != c.UserID)) {
+		return Sheet{}, ErrUnlockFromAbove
+	}
+	if cur == nil {
+		return Sheet{}, ErrNotLocked
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	name := c.Username
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&Snapshot{}).Where("id = ? AND current_lock = ?", cur.ID, true).Updates(map[string]any{
+			"current_lock": nil, "superseded_at": now, "superseded_by": c.UserID, "superseded_by_name": name, "unlock_reason": reason})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrNotLocked // a concurrent unlock came first
+		}
+		return audit.Record(tx, c.Actor(), "assessment.unlock", a.Place(), p.Name+"/"+a.Code,
+			map[string]any{"version": cur.Version, "checksum": cur.Checksum, "reason": reason})
+	})
+	if err != nil {
+		return Sheet{}, err
+	}
+	sh, _, err := s.live(ctx, c, code, p)
+	sh.Versions = len(versions)
+	return sh, err
+}
+
+// Version is one snapshot as the history lists it.
+type Version struct {
+	Version      int        `json:"version"`
+	LockedAt     time.Time  `json:"locked_at"`
+	LockedBy     string     `json:"locked_by"`
+	LockReason   string     `json:"lock_reason"`
+	Checksum     string     `json:"checksum"`
+	Current      bool       `json:"current"`
+	SupersededAt *time.Time `json:"superseded_at"`
+	SupersededBy *string    `json:"superseded_by"`
+	UnlockReason *string    `json:"unlock_reason"`
+	Rule         *Rule      `json:"rule"`
+}
+
+// readable lets admins and assessors (and API keys) in scope read a
+// period's snapshots.
+func (s *Service) readable(ctx context.Context, c auth.Caller, code string) (area.Area, error) {
+	if !c.Is(auth.Admin, auth.Assessor) {
+		return area.Area{}, fault.ErrRole
+	}
+	a, err := s.areas.Get(ctx, code)
+	if err != nil {
+		return a, err
+	}
+	return a, c.Authorize(a)
+}
+
+// History lists every snapshot version of the period and area, oldest first.
+func (s *Service) History(ctx context.Context, c auth.Caller, code string, p awareness.Period) ([]Version, error) {
+	a, err := s.readable(ctx, c, code)
+	if err != nil {
+		return nil, err
+	}
+	versions, err := s.versions(ctx, p, a.Code)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Version, len(versions))
+	for i, v := range versions {
+		out[i] = Version{Version: v.Version, LockedAt: v.LockedAt, LockedBy: lockedBy(v), LockReason: v.LockReason, Checksum: v.Checksum,
+			Current: v.CurrentLock != nil && *v.CurrentLock, SupersededAt: v.SupersededAt, SupersededBy: v.SupersededByName, UnlockReason: v.UnlockReason}
+		var r Rule
+		if json.Unmarshal([]byte(v.RuleJSON), &r) == nil {
+			out[i].Rule = &r
+		}
+	}
+	return out, nil
+}
+
+// Verification is a snapshot's stored checksum beside its rows hashed again.
+type Verification struct {
+	Version    int    `json:"version"`
+	Valid      bool   `json:"valid"`
+	Checksum   string `json:"checksum"`
+	Recomputed string `json:"recomputed"`
+}
+
+// Verify hashes a snapshot's stored rows again (the given version, or the
+// newest when version is 0) and compares with its stored checksum. It is
+// audited, and says invalid rather than failing when they differ.
+func (s *Service) Verify(ctx context.Context, c auth.Caller, code string, p awareness.Period, version int) (Verification, error) {
+	a, err := s.readable(ctx, c, code)
+	if err != nil {
+		return Verification{}, err
+	}
+	versions, err := s.versions(ctx, p, a.Code)
+	if err != nil {
+		return Verification{}, err
+	}
+	if len(versions) == 0 {
+		return Verification{}, ErrNotLocked
+	}
+	snap := versions[len(versions)-1]
+	if version != 0 {
+		if version < 1 || version > len(versions) || versions[version-1].Version != version {
+			return Verification{}, ErrNoSnapshot
+		}
+		snap = versions[version-1]
+	}
+	_, sum, err := rowsOf(snap)
+	if err != nil {
+		sum = ""
+	}
+	v := Verification{Version: snap.Version, Valid: err == nil && sum == snap.Checksum, Checksum: snap.Checksum, Recomputed: sum}
+	err = audit.Record(s.db.WithContext(ctx), c.Actor(), "assessment.verify", a.Place(), fmt.Sprintf("%s/%s#%d", p.Name, a.Code, snap.Version),
+		map[string]any{"valid": v.Valid, "checksum": v.Checksum, "recomputed": v.Recomputed})
+	return v, err
 }
 
 // Export writes the sheet as XLSX (a sheet of rows with Chinese headers and
@@ -302,8 +584,10 @@ func (s *Service) Export(ctx context.Context, c auth.Caller, code string, p awar
 	notes := [][]string{
 		{"考核期", sh.Period}, {"区域", sheet.SafeCell(sh.AreaCode + " " + sh.Name)}, {"方法", awareness.Method}, {"说明", sh.Note},
 		{"目标知晓率", strconv.FormatFloat(sh.Rule.TargetRate, 'f', -1, 64)}, {"目标覆盖率", strconv.FormatFloat(sh.Rule.TargetCoverage, 'f', -1, 64)},
-		{"最少样本", strconv.Itoa(sh.Rule.MinRespondents)}, {"得分公式", "100 × min(1, 知晓率 ÷ 目标知晓率) × min(1, 覆盖率 ÷ 目标覆盖率)"},
-		{"SHA-256 校验值", checksum}, {"锁定时间", lockedAt}, {"导出时间", time.Now().In(awareness.Shanghai).Format("2006-01-02 15:04:05 +08:00")},
+		{"最少样本", strconv.Itoa(sh.Rule.MinRespondents)}, {"计入问答最低及格分", strconv.Itoa(sh.Rule.PassScore)},
+		{"计入问答最少题数", strconv.Itoa(sh.Rule.MinQuestions)}, {"计入问答每题最短用时（秒）", strconv.Itoa(sh.Rule.MinSecondsPerQuestion)},
+		{"考核规则更新时间", ruleTime(sh.Rule)}, {"得分公式", "100 × min(1, 知晓率 ÷ 目标知晓率) × min(1, 覆盖率 ÷ 目标覆盖率)"},
+		{"SHA-256 校验值", checksum}, {"锁定版本", strconv.Itoa(sh.Version)}, {"锁定时间", lockedAt}, {"导出时间", time.Now().In(awareness.Shanghai).Format("2006-01-02 15:04:05 +08:00")},
 	}
 	if format == "csv" {
 		var b bytes.Buffer
@@ -348,6 +632,13 @@ func (s *Service) Export(ctx context.Context, c auth.Caller, code string, p awar
 		return nil, "", err
 	}
 	return buf.Bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", nil
+}
+
+func ruleTime(r Rule) string {
+	if r.UpdatedAt == nil {
+		return "（初始规则）"
+	}
+	return r.UpdatedAt.In(awareness.Shanghai).Format("2006-01-02 15:04:05 +08:00")
 }
 
 func areaPath(ctx context.Context, s *Service, code string) string {

@@ -9,16 +9,16 @@ func f(v float64) *float64 { return &v }
 
 func TestScoreAndRank(t *testing.T) {
 	rule := Rule{TargetRate: 0.9, TargetCoverage: 0.05, MinRespondents: 30}
-	if s := rule.Score(f(0.9), f(0.05)); s != 100 {
+	if s := score(rule, f(0.9), f(0.05)); s != 100 {
 		t.Errorf("on target: %v", s)
 	}
-	if s := rule.Score(f(0.45), f(0.10)); s != 50 {
+	if s := score(rule, f(0.45), f(0.10)); s != 50 {
 		t.Errorf("half the rate, double the coverage: %v", s)
 	}
-	if s := rule.Score(f(0.81), f(0.025)); s != 45 {
+	if s := score(rule, f(0.81), f(0.025)); s != 45 {
 		t.Errorf("0.81/0.9 × 0.025/0.05: %v", s)
 	}
-	if s := rule.Score(nil, f(0.5)); s != 0 {
+	if s := score(rule, nil, f(0.5)); s != 0 {
 		t.Errorf("no rate: %v", s)
 	}
 	rows := []Row{

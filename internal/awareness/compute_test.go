@@ -14,6 +14,7 @@ import (
 	"wuzha/internal/auth"
 	"wuzha/internal/awareness"
 	"wuzha/internal/quiz"
+	"wuzha/internal/rule"
 	"wuzha/internal/store"
 	"wuzha/internal/taxonomy"
 	"wuzha/internal/testkit"
@@ -43,7 +44,7 @@ func TestFiguresEqualAnIndependentComputation(t *testing.T) {
 	now := time.Now().UTC()
 	mk := func(aud quiz.Audience, counts bool, pass int) quiz.Quiz {
 		q := quiz.Quiz{Title: "q", AreaCode: "330800", AreaPath: "/330800/", Audience: aud, Status: quiz.Published, StartsAt: now.AddDate(-1, 0, 0), EndsAt: now.AddDate(1, 0, 0),
-			QuestionCount: 5, PassScore: pass, TimeLimitS: 600, MaxAttempts: 5, CountsForAwareness: counts, CreatedAt: now, UpdatedAt: now}
+			QuestionCount: 5, PassScore: pass, TimeLimitS: 600, MaxAttempts: 5, MinSecondsPerQuestion: 2, CountsForAwareness: counts, CreatedAt: now, UpdatedAt: now}
 		if err := db.Create(&q).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -56,12 +57,23 @@ func TestFiguresEqualAnIndependentComputation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Forty days into the quarter the root raises the pass mark of the rule
+	// to 70: the quiz with pass mark 60 stops counting from that moment.
+	raised := p.Start.Add(40*24*time.Hour + time.Hour)
+	ruleAt := func(at time.Time) rule.Rule {
+		r := rule.Default()
+		if !at.Before(raised) {
+			r.PassScore = 70
+		}
+		return r
+	}
+	history := []ruleChange{{from: time.Time{}, passScore: 60, minQuestions: 5, minSeconds: 2}, {from: raised, passScore: 70, minQuestions: 5, minSeconds: 2}}
 	month, _ := awareness.ParsePeriod("2026-08", now)
 	times := []time.Time{p.Start.Add(-time.Second), p.Start, p.Start.Add(time.Second), p.Start.Add(40 * 24 * time.Hour), month.Start, month.End.Add(-time.Millisecond),
-		p.End.Add(-time.Microsecond), p.End, p.End.Add(time.Hour), p.Start.Add(60 * 24 * time.Hour)}
+		p.End.Add(-time.Microsecond), p.End, p.End.Add(time.Hour), p.Start.Add(60 * 24 * time.Hour), raised.Add(-time.Second), raised}
 	var attempts []quiz.Attempt
 	var answers []quiz.AttemptAnswer
-	for user := int64(1); user <= 600; user++ {
+	for user := int64(1); user <= 900; user++ {
 		home := grids[rng.IntN(len(grids))]
 		age := lists.AgeBands[rng.IntN(len(lists.AgeBands))].Code
 		occ := lists.Occupations[rng.IntN(len(lists.Occupations))].Code
@@ -83,8 +95,11 @@ func TestFiguresEqualAnIndependentComputation(t *testing.T) {
 			if rng.IntN(12) == 0 { // never submitted
 				a.Status, a.SubmittedAt, a.ScoreTenths, a.Passed = quiz.Open, nil, nil, nil
 			}
-			// Pending for the counters, as the submit transaction leaves it.
-			a.TallyPending = a.Status == quiz.Submitted && q.Audience == quiz.Residents && q.CountsForAwareness
+			// Counting and pending for the counters, as the submit
+			// transaction leaves it: by the rule in force at submission.
+			a.Counting = a.Status == quiz.Submitted && q.Audience == quiz.Residents && q.CountsForAwareness &&
+				ruleAt(*a.SubmittedAt).Admits(q.PassScore, q.QuestionCount, q.MinSecondsPerQuestion)
+			a.TallyPending = a.Counting
 			attempts = append(attempts, a)
 		}
 	}
@@ -123,14 +138,14 @@ func TestFiguresEqualAnIndependentComputation(t *testing.T) {
 	if folded[0]+folded[1]+folded[2] <= awareness.FoldBatch {
 		t.Fatalf("folded %v: the workload should need more than one batch", folded)
 	}
-	checkFigures(t, svc, db, quizzes, attempts, answers, grids, p, month)
+	checkFigures(t, svc, db, quizzes, history, attempts, answers, grids, p, month)
 	if _, err := svc.Rebuild(ctx); err != nil {
 		t.Fatal(err)
 	}
-	checkFigures(t, svc, db, quizzes, attempts, answers, grids, p, month)
+	checkFigures(t, svc, db, quizzes, history, attempts, answers, grids, p, month)
 }
 
-func checkFigures(t *testing.T, svc *awareness.Service, db *store.DB, quizzes []quiz.Quiz, attempts []quiz.Attempt, answers []quiz.AttemptAnswer, grids []area.Area, p, month awareness.Period) {
+func checkFigures(t *testing.T, svc *awareness.Service, db *store.DB, quizzes []quiz.Quiz, history []ruleChange, attempts []quiz.Attempt, answers []quiz.AttemptAnswer, grids []area.Area, p, month awareness.Period) {
 	t.Helper()
 	ctx := context.Background()
 	root := auth.Caller{UserID: 1, Role: auth.Admin, AreaCode: "330800", AreaPath: "/330800/"}
@@ -142,7 +157,7 @@ func checkFigures(t *testing.T, svc *awareness.Service, db *store.DB, quizzes []
 	db.Where("level IN ? OR code IN ?", []string{"city", "county"}, []string{"330802001", "330881101", grids[0].Code, grids[len(grids)-1].Code}).Find(&checkAreas)
 	totalRespondents := int64(0)
 	for _, per := range []awareness.Period{p, month} {
-		want := independent(attempts, answers, quizByID, per)
+		want := independent(attempts, answers, quizByID, history, per)
 		for _, a := range checkAreas {
 			got, err := svc.Compute(ctx, root, a.Code, per)
 			if err != nil {
@@ -198,6 +213,12 @@ func checkFigures(t *testing.T, svc *awareness.Service, db *store.DB, quizzes []
 	}
 }
 
+// ruleChange is the assessment rule's counting part from a moment on.
+type ruleChange struct {
+	from                                time.Time
+	passScore, minQuestions, minSeconds int
+}
+
 type expected struct {
 	n, passed, invalid, scoreSum int64
 	byAge, byOcc, byFraud        map[string][2]int64
@@ -205,12 +226,22 @@ type expected struct {
 
 // independent computes METRICS.md from raw rows: for each resident, the
 // first (earliest submitted, then lowest id) valid submitted attempt on a
-// counting resident quiz within the period counts, in its stored grid.
-func independent(attempts []quiz.Attempt, answers []quiz.AttemptAnswer, quizzes map[int64]quiz.Quiz, p awareness.Period) func(path string) expected {
+// counting resident quiz that met the rule in force at its submission,
+// within the period, counts, in its stored grid.
+func independent(attempts []quiz.Attempt, answers []quiz.AttemptAnswer, quizzes map[int64]quiz.Quiz, history []ruleChange, p awareness.Period) func(path string) expected {
+	meetsRule := func(q quiz.Quiz, at time.Time) bool {
+		var in ruleChange
+		for _, h := range history {
+			if !at.Before(h.from) {
+				in = h
+			}
+		}
+		return q.PassScore >= in.passScore && q.QuestionCount >= in.minQuestions && q.MinSecondsPerQuestion >= in.minSeconds
+	}
 	eligible := func(a quiz.Attempt) bool {
 		q := quizzes[a.QuizID]
 		return a.Status == quiz.Submitted && q.Audience == quiz.Residents && q.CountsForAwareness &&
-			!a.SubmittedAt.Before(p.Start) && a.SubmittedAt.Before(p.End)
+			meetsRule(q, *a.SubmittedAt) && !a.SubmittedAt.Before(p.Start) && a.SubmittedAt.Before(p.End)
 	}
 	first := map[int64]quiz.Attempt{}
 	var invalid []quiz.Attempt

@@ -455,10 +455,12 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 	var firsts int
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
 		var rows []attemptRow
-		err := tx.Table("attempts a").Select("a.id, a.user_id, a.submitted_at, a.grid_path, a.age_band, a.occupation, a.passed, a.score_tenths, a.invalid, a.tally_pending AS pending").
-			Joins("JOIN quizzes q ON q.id = a.quiz_id").
-			Where("a.status = 'submitted' AND q.audience = 'residents' AND q.counts_for_awareness = ?", true).
-			Order("a.submitted_at, a.id").Scan(&rows).Error
+		// Whether an attempt counts was decided when it was submitted, by
+		// its quiz and the assessment rule in force then (attempts.counting);
+		// a rebuild never judges it again by today's rule.
+		err := tx.Table("attempts").Select(attemptColumns).
+			Where("status = 'submitted' AND counting = ?", true).
+			Order("submitted_at, id").Scan(&rows).Error
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 
 	"wuzha/internal/auth"
 	"wuzha/internal/fault"
+	"wuzha/internal/rule"
 )
 
 // submitGrace is how long after the deadline a submission is still taken
@@ -443,11 +444,23 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 	// more with longer explanations) grew the attempt's row in place, and
 	// under load that update cost more than all the rest.
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		// Whether the attempt counts is decided here, by the assessment rule
+		// in force as this transaction reads it, and kept on the attempt: a
+		// counting quiz that falls below a later rule stops counting from
+		// that moment, and a rebuild of the counters gives the same answer.
+		counting := q.Audience == Residents && q.CountsForAwareness
+		if counting {
+			r, err := rule.Load(tx)
+			if err != nil {
+				return err
+			}
+			counting = r.Admits(q.PassScore, q.QuestionCount, q.MinSecondsPerQuestion)
+		}
 		// A counting attempt is left pending for the awareness counters,
 		// which awareness.Fold keeps off this transaction.
 		upd := tx.Exec(`UPDATE attempts SET status = ?, submitted_at = ?, score_tenths = ?, passed = ?, invalid = ?, invalid_reason = ?,
-idempotency_key = ?, tally_pending = ? WHERE id = ? AND status = ?`, Submitted, now, tenths, res.Passed, res.Invalid, res.InvalidReason,
-			key, q.Audience == Residents && q.CountsForAwareness, a.ID, Open)
+idempotency_key = ?, counting = ?, tally_pending = ? WHERE id = ? AND status = ?`, Submitted, now, tenths, res.Passed, res.Invalid, res.InvalidReason,
+			key, counting, counting, a.ID, Open)
 		if upd.Error != nil {
 			return upd.Error
 		}

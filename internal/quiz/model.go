@@ -144,6 +144,9 @@ type Attempt struct {
 	IdempotencyKey *string
 	Result         *string // the result as earlier versions stored it; now re-graded (resultOf)
 	TallyPending   bool    // submitted, counting, not yet in the awareness counters
+	// Counting says the attempt counts for awareness: decided when it was
+	// submitted, by its quiz and the assessment rule in force then.
+	Counting bool
 }
 
 // TableName is the attempts table.

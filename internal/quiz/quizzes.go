@@ -15,6 +15,7 @@ import (
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
 	"wuzha/internal/fault"
+	"wuzha/internal/rule"
 	"wuzha/internal/taxonomy"
 )
 
@@ -65,6 +66,52 @@ type QuizView struct {
 	OpenNow               bool      `json:"open_now"`
 	AttemptsUsed          *int      `json:"attempts_used,omitempty"`
 	HasPrizes             bool      `json:"has_prizes"`
+	// CountsNow says whether an attempt submitted now would count for
+	// awareness; NotCountingReason says why not (staff pages only).
+	CountsNow         *bool  `json:"counts_now,omitempty"`
+	NotCountingReason string `json:"not_counting_reason,omitempty"`
+	BelowRuleField    string `json:"below_rule_field,omitempty"`
+}
+
+// stateCounting says on v whether q counts for awareness under r now, and why not.
+func stateCounting(v *QuizView, q Quiz, r rule.Rule) {
+	counts := false
+	switch {
+	case q.Audience != Residents:
+		v.NotCountingReason = "工作人员培训问答，不计入群众知晓率"
+	case !q.CountsForAwareness:
+		v.NotCountingReason = "练习问答，不计入知晓率"
+	default:
+		field, msg := r.Shortfall(q.PassScore, q.QuestionCount, q.MinSecondsPerQuestion)
+		if field == "" {
+			counts = true
+			break
+		}
+		since := ""
+		if r.UpdatedAt != nil {
+			since = "自 " + r.UpdatedAt.In(shanghai).Format("2006-01-02 15:04") + " 考核规则调整起，"
+		}
+		v.NotCountingReason = msg + "：不再计入知晓率（" + since + "此后提交的答卷不计入；此前已计入的不变）"
+		v.BelowRuleField = field
+	}
+	v.CountsNow = &counts
+}
+
+var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
+
+// checkRule refuses a counting residents' quiz below the assessment rule.
+func checkRule(q Quiz, r rule.Rule) error {
+	if q.Audience != Residents || !q.CountsForAwareness {
+		return nil // practice and training quizzes are free
+	}
+	if field, msg := r.Shortfall(q.PassScore, q.QuestionCount, q.MinSecondsPerQuestion); field != "" {
+		return rule.BelowRule(field, msg)
+	}
+	return nil
+}
+
+func (s *Service) rule(ctx context.Context) (rule.Rule, error) {
+	return rule.Load(s.db.WithContext(ctx))
 }
 
 func viewQuiz(q Quiz, now time.Time) QuizView {
@@ -188,9 +235,16 @@ func (s *Service) CreateQuiz(ctx context.Context, c auth.Caller, in QuizInput) (
 	if err := s.applyQuiz(ctx, c, &q, in); err != nil {
 		return QuizView{}, err
 	}
+	r, err := s.rule(ctx)
+	if err != nil {
+		return QuizView{}, err
+	}
+	if err := checkRule(q, r); err != nil {
+		return QuizView{}, err
+	}
 	now := time.Now().UTC()
 	q.CreatedAt, q.UpdatedAt = now, now
-	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&q).Error; err != nil {
 			return err
 		}
@@ -199,7 +253,9 @@ func (s *Service) CreateQuiz(ctx context.Context, c auth.Caller, in QuizInput) (
 	if err != nil {
 		return QuizView{}, fmt.Errorf("quiz: create: %w", err)
 	}
-	return viewQuiz(q, s.now()), nil
+	v := viewQuiz(q, s.now())
+	stateCounting(&v, q, r)
+	return v, nil
 }
 
 func (s *Service) loadQuiz(ctx context.Context, c auth.Caller, id int64) (Quiz, error) {
@@ -234,6 +290,17 @@ func (s *Service) UpdateQuiz(ctx context.Context, c auth.Caller, id int64, in Qu
 	if err := s.applyQuiz(ctx, c, &q, in); err != nil {
 		return QuizView{}, err
 	}
+	r, err := s.rule(ctx)
+	if err != nil {
+		return QuizView{}, err
+	}
+	// A change of how the quiz is drawn or graded must meet the rule; a
+	// quiz already below a later rule may still get a new title.
+	if in.touchesScoring() {
+		if err := checkRule(q, r); err != nil {
+			return QuizView{}, err
+		}
+	}
 	q.UpdatedAt = time.Now().UTC()
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Select("*").Omit("id", "created_at", "author_id", "status").Updates(&q).Error; err != nil {
@@ -245,7 +312,9 @@ func (s *Service) UpdateQuiz(ctx context.Context, c auth.Caller, id int64, in Qu
 		return QuizView{}, err
 	}
 	s.quizzes.drop(q.ID)
-	return viewQuiz(q, s.now()), nil
+	v := viewQuiz(q, s.now())
+	stateCounting(&v, q, r)
+	return v, nil
 }
 
 // drawPool is the questions a quiz may draw from.
@@ -280,6 +349,13 @@ func (s *Service) PublishQuiz(ctx context.Context, c auth.Caller, id int64) (Qui
 	if q.Status != Draft {
 		return QuizView{}, ErrNotDraft
 	}
+	r, err := s.rule(ctx)
+	if err != nil {
+		return QuizView{}, err
+	}
+	if err := checkRule(q, r); err != nil {
+		return QuizView{}, err
+	}
 	pool, err := s.drawPool(ctx, q)
 	if err != nil {
 		return QuizView{}, err
@@ -313,7 +389,9 @@ func (s *Service) PublishQuiz(ctx context.Context, c auth.Caller, id int64) (Qui
 	}
 	s.quizzes.drop(q.ID)
 	q.Status = Published
-	return viewQuiz(q, s.now()), nil
+	v := viewQuiz(q, s.now())
+	stateCounting(&v, q, r)
+	return v, nil
 }
 
 // GetQuiz shows a quiz to staff in scope.
@@ -323,6 +401,11 @@ func (s *Service) GetQuiz(ctx context.Context, c auth.Caller, id int64) (QuizVie
 		return QuizView{}, err
 	}
 	v := viewQuiz(q, s.now())
+	r, err := s.rule(ctx)
+	if err != nil {
+		return QuizView{}, err
+	}
+	stateCounting(&v, q, r)
 	cq, err := s.cachedQuiz(ctx, id)
 	if err != nil {
 		return QuizView{}, err
@@ -347,9 +430,14 @@ func (s *Service) ListQuizzes(ctx context.Context, c auth.Caller, audience Audie
 	if err := q.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, err
 	}
+	r, err := s.rule(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]QuizView, len(rows))
-	for i, r := range rows {
-		out[i] = viewQuiz(r, s.now())
+	for i, q := range rows {
+		out[i] = viewQuiz(q, s.now())
+		stateCounting(&out[i], q, r)
 	}
 	return out, nil
 }

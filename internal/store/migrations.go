@@ -386,4 +386,57 @@ CREATE TABLE prize_stock (
 INSERT INTO prize_stock (pool_id, slot, remaining) SELECT id, 0, remaining FROM prize_pools;
 ALTER TABLE prize_pools DROP COLUMN remaining;
 `},
+	// Assessment integrity: one rule for the city, stored so that every
+	// instance reads the same (assessment_rules, one row, seeded at start);
+	// whether an attempt counts for awareness is decided when it is
+	// submitted, by the rule in force then, and kept on it (counting), so a
+	// rebuild gives the same figures. Attempts submitted before this step
+	// keep counting as they did: on a residents' quiz that counts. Locks get
+	// versions: an unlock from above supersedes a snapshot (kept, with its
+	// reason), and the next lock writes the next version; current_lock is
+	// TRUE on the one snapshot in force and NULL on superseded ones, so the
+	// unique index allows one current version per period and area.
+	{9, "assessment rule and lock versions", `
+CREATE TABLE assessment_rules (
+  id BIGINT NOT NULL PRIMARY KEY,
+  target_rate DOUBLE PRECISION NOT NULL,
+  target_coverage DOUBLE PRECISION NOT NULL,
+  min_respondents INTEGER NOT NULL,
+  pass_score INTEGER NOT NULL,
+  min_questions INTEGER NOT NULL,
+  min_seconds_per_question INTEGER NOT NULL,
+  updated_at {{ts}} NULL,
+  updated_by_id BIGINT NULL,
+  updated_by_name VARCHAR(64) NULL
+){{table}};
+
+ALTER TABLE attempts ADD COLUMN counting BOOLEAN NOT NULL DEFAULT FALSE;
+UPDATE attempts SET counting = TRUE WHERE status = 'submitted' AND quiz_id IN (SELECT id FROM quizzes WHERE audience = 'residents' AND counts_for_awareness = TRUE);
+
+CREATE TABLE assessment_snapshots_next (
+  id {{id}},
+  period VARCHAR(16) NOT NULL,
+  area_code VARCHAR(32) NOT NULL,
+  area_path VARCHAR(255) NOT NULL,
+  version INTEGER NOT NULL,
+  current_lock BOOLEAN NULL,
+  rows_json {{longtext}} NOT NULL,
+  rule_json TEXT NOT NULL,
+  checksum VARCHAR(64) NOT NULL,
+  lock_reason VARCHAR(500) NOT NULL DEFAULT '',
+  locked_at {{ts}} NOT NULL,
+  locked_by BIGINT NOT NULL,
+  locked_by_name VARCHAR(64) NOT NULL DEFAULT '',
+  superseded_at {{ts}} NULL,
+  superseded_by BIGINT NULL,
+  superseded_by_name VARCHAR(64) NULL,
+  unlock_reason VARCHAR(500) NULL
+){{table}};
+INSERT INTO assessment_snapshots_next (id, period, area_code, area_path, version, current_lock, rows_json, rule_json, checksum, locked_at, locked_by)
+  SELECT id, period, area_code, area_path, 1, TRUE, rows_json, rule_json, checksum, locked_at, locked_by FROM assessment_snapshots;
+DROP TABLE assessment_snapshots;
+ALTER TABLE assessment_snapshots_next RENAME TO assessment_snapshots;
+CREATE UNIQUE INDEX idx_snapshots_version ON assessment_snapshots (period, area_code, version);
+CREATE UNIQUE INDEX idx_snapshots_current ON assessment_snapshots (period, area_code, current_lock);
+`},
 }

@@ -10,8 +10,10 @@ import (
 	"gorm.io/gorm/schema"
 
 	"wuzha/internal/area"
+	"wuzha/internal/assessment"
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
+	"wuzha/internal/rule"
 	"wuzha/internal/store"
 	"wuzha/internal/taxonomy"
 	"wuzha/internal/testkit"
@@ -21,6 +23,7 @@ import (
 var models = []any{
 	&area.Area{}, &taxonomy.Code{}, &auth.User{}, &auth.Profile{}, &auth.SignIn{},
 	&auth.RefreshToken{}, &auth.SMSCode{}, &audit.Entry{},
+	&rule.Stored{}, &assessment.Snapshot{},
 }
 
 func columnsOf(t *testing.T, db *store.DB, table string) []string {
