@@ -25,6 +25,7 @@ type bankQuestion struct {
 type quizFixture struct {
 	e         *testkit.Env
 	editor    string
+	reviewer  string
 	questions map[int64]bankQuestion
 	quizID    int64
 }
@@ -56,6 +57,10 @@ func newQuizFixture(t *testing.T, e *testkit.Env, extra map[string]any) *quizFix
 		q = bankQuestion{ID: raw.ID, Kind: raw.Kind, Options: raw.Options, Answer: raw.Answer, Expl: raw.Explanation}
 		f.questions[q.ID] = q
 		ids = append(ids, q.ID)
+	}
+	f.reviewer = e.Staff(fmt.Sprintf("qr%d", time.Now().UnixNano()%1e9), auth.Reviewer, "330802")
+	for _, id := range ids {
+		testkit.Want(t, e.Call("POST", fmt.Sprintf("/api/v1/questions/%d/approve", id), f.reviewer, nil), 200)
 	}
 	body := map[string]any{"title": "柯城反诈有奖问答", "area_code": "330802", "audience": "residents",
 		"starts_at": time.Now().Add(-time.Hour).Format(time.RFC3339), "ends_at": time.Now().Add(24 * time.Hour).Format(time.RFC3339),

@@ -280,6 +280,9 @@ func (s *Service) PublishQuiz(ctx context.Context, c auth.Caller, id int64) (Qui
 	if q.Status != Draft {
 		return QuizView{}, ErrNotDraft
 	}
+	if err := s.unapprovedCore(ctx, q); err != nil {
+		return QuizView{}, err
+	}
 	pool, err := s.drawPool(ctx, q)
 	if err != nil {
 		return QuizView{}, err

@@ -12,6 +12,7 @@ import (
 	"wuzha/internal/area"
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
+	"wuzha/internal/quiz"
 	"wuzha/internal/store"
 	"wuzha/internal/taxonomy"
 	"wuzha/internal/testkit"
@@ -21,6 +22,7 @@ import (
 var models = []any{
 	&area.Area{}, &taxonomy.Code{}, &auth.User{}, &auth.Profile{}, &auth.SignIn{},
 	&auth.RefreshToken{}, &auth.SMSCode{}, &audit.Entry{},
+	&quiz.Question{}, &quiz.QuestionVersion{}, &area.Change{},
 }
 
 func columnsOf(t *testing.T, db *store.DB, table string) []string {
@@ -68,7 +70,7 @@ func checkSchema(t *testing.T, db *store.DB) map[string][]string {
 	got["rate_counters"] = columnsOf(t, db, "rate_counters")
 	var versions []int
 	db.Raw("SELECT version FROM schema_migrations ORDER BY version").Scan(&versions)
-	if len(versions) != store.SchemaVersion() {
+	if len(versions) == 0 || versions[len(versions)-1] != store.SchemaVersion() { // versions may have gaps
 		t.Errorf("recorded migrations %v, want %d", versions, store.SchemaVersion())
 	}
 	return got
