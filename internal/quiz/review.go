@@ -108,8 +108,10 @@ func (s *Service) unapprovedCore(ctx context.Context, q Quiz) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	e := &fault.Error{Kind: fault.Invalid, Code: "questions_not_approved", Message: "必答题中有尚未审核通过的题目，审核通过后才能发布"}
+	e := &fault.Error{Kind: fault.Invalid, Code: "questions_not_approved"}
+	var named []string
 	for _, r := range rows {
+		named = append(named, fmt.Sprintf("#%d", r.ID))
 		stem := []rune(r.Stem)
 		if len(stem) > 20 {
 			stem = append(stem[:20], '…')
@@ -120,5 +122,6 @@ func (s *Service) unapprovedCore(ctx context.Context, q Quiz) error {
 		}
 		e.Fields = append(e.Fields, fault.Field{Field: "core_question_ids", Message: fmt.Sprintf("题目 %d「%s」%s", r.ID, string(stem), state)})
 	}
+	e.Message = "必答题 " + strings.Join(named, "、") + " 尚未审核通过，审核通过后才能发布"
 	return e
 }
