@@ -406,4 +406,18 @@ func TestPopulationChangesNeedApproval(t *testing.T) {
 	if a.Items[0].Detail == nil || !strings.Contains(*a.Items[0].Detail, `"from":5000,"to":7000`) {
 		t.Fatalf("root import audit %+v", a.Items[0])
 	}
+	// A blank population cell renames without touching the population, for
+	// the root and for a county alike (no pending change either).
+	for _, tok := range []string{root, kc} {
+		rename := fmt.Sprintf("code,name,parent_code,level,population\n%s,一网格（改名）,330802001001,grid,\n", ch.Changes[0].AreaCode)
+		testkit.Want(t, upload(t, e, tok, "rename.csv", []byte(rename)), 200)
+		var named struct {
+			Name       string
+			Population int64
+		}
+		e.Call("GET", "/api/v1/areas/"+ch.Changes[0].AreaCode, "", nil).JSON(t, &named)
+		if named.Name != "一网格（改名）" || named.Population != 7000 {
+			t.Fatalf("rename changed the population: %+v", named)
+		}
+	}
 }
