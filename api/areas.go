@@ -99,11 +99,56 @@ func (s *Server) importAreas(c *fiber.Ctx) error {
 		return importFault(err)
 	}
 	cl := caller(c)
-	n, err := s.Areas.ImportScoped(c.UserContext(), rows, cl.AreaPath, cl.Actor())
+	res, err := s.Areas.ImportScoped(c.UserContext(), rows, cl.AreaPath, cl.Actor())
 	if err != nil {
 		return importFault(err)
 	}
-	return c.JSON(fiber.Map{"imported": n})
+	if res.ChangeID != nil {
+		// Names and new areas are in; the populations wait for an admin above.
+		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"imported": res.Imported, "change_id": *res.ChangeID, "status": area.ChangePending, "changes": res.Changes})
+	}
+	return c.JSON(fiber.Map{"imported": res.Imported, "changes": res.Changes})
+}
+
+func (s *Server) listAreaChanges(c *fiber.Ctx) error {
+	status := c.Query("status")
+	switch status {
+	case "", "all", area.ChangePending, area.ChangeApproved, area.ChangeRejected:
+	default:
+		return errBadParam
+	}
+	limit, _, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	cl := caller(c)
+	items, err := s.Areas.ListChanges(c.UserContext(), cl.AreaPath, cl.UserID, status, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listPage[area.ChangeView]{Items: items})
+}
+
+// decideAreaChange serves approve and reject ({reason} required to reject).
+func (s *Server) decideAreaChange(approve bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := idParam(c, area.ErrChangeNotFound)
+		if err != nil {
+			return err
+		}
+		var req rejectRequest
+		if !approve {
+			if err := decode(c, &req); err != nil {
+				return err
+			}
+		}
+		cl := caller(c)
+		v, err := s.Areas.DecideChange(c.UserContext(), id, cl.AreaPath, cl.Actor(), approve, req.Reason)
+		if err != nil {
+			return err
+		}
+		return c.JSON(v)
+	}
 }
 
 func importFault(err error) error {

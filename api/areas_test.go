@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"fmt"
 	"mime/multipart"
 	"strings"
 	"testing"
@@ -131,17 +132,34 @@ func TestAreaImportAllOrNothing(t *testing.T) {
 	// A good CSV imports, and renames an existing area.
 	good := "code,name,parent_code,level,population\n330802900,新街道,330802,town,\n330802900001,新社区,330802900,community,\n330802900001001,一网格,330802900001,grid,1200\n330802001,府山街道（改）,330802,town,\n"
 	r = upload(t, e, kc, "areas.csv", []byte(good))
-	testkit.Want(t, r, 200)
-	if n := r.Map(t)["imported"]; n != float64(4) {
-		t.Fatalf("imported %v", n)
+	// A county admin's populations wait for the city: the areas are in, the
+	// new grid's population is 0 until approved.
+	testkit.Want(t, r, 202)
+	var pending struct {
+		Imported int
+		ChangeID int64 `json:"change_id"`
+		Status   string
+		Changes  []struct {
+			AreaCode string `json:"area_code"`
+			From, To int64
+		}
+	}
+	r.JSON(t, &pending)
+	if pending.Imported != 4 || pending.Status != "pending" || len(pending.Changes) != 1 || pending.Changes[0].AreaCode != "330802900001001" || pending.Changes[0].From != 0 || pending.Changes[0].To != 1200 {
+		t.Fatalf("pending import %+v", pending)
 	}
 	var town struct {
 		Name       string
 		Population int64
 	}
 	e.Call("GET", "/api/v1/areas/330802900", "", nil).JSON(t, &town)
-	if town.Name != "新街道" || town.Population != 1200 {
-		t.Fatalf("town %+v", town)
+	if town.Name != "新街道" || town.Population != 0 {
+		t.Fatalf("town before approval %+v", town)
+	}
+	testkit.Want(t, e.Call("POST", fmt.Sprintf("/api/v1/area-changes/%d/approve", pending.ChangeID), root, nil), 200)
+	e.Call("GET", "/api/v1/areas/330802900", "", nil).JSON(t, &town)
+	if town.Population != 1200 {
+		t.Fatalf("town after approval %+v", town)
 	}
 	// An import never moves an area.
 	testkit.Want(t, upload(t, e, root, "move.csv", []byte("code,name,parent_code,level\n330802900,新街道,330803,town\n")), 422, "import_invalid")

@@ -21,8 +21,14 @@ func (s *Server) listQuestions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	status := quiz.QuestionStatus(c.Query("status"))
+	switch status {
+	case "", quiz.QuestionInReview, quiz.QuestionApproved, quiz.QuestionRejected:
+	default:
+		return errBadParam
+	}
 	items, err := s.Quiz.ListQuestions(c.UserContext(), caller(c), quiz.QuestionFilter{
-		FraudType: c.Query("fraud_type"), Kind: quiz.Kind(c.Query("kind")), AfterID: after, Limit: limit,
+		FraudType: c.Query("fraud_type"), Kind: quiz.Kind(c.Query("kind")), Status: status, AfterID: after, Limit: limit,
 	})
 	if err != nil {
 		return err
@@ -68,6 +74,27 @@ func (s *Server) updateQuestion(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(q)
+}
+
+// reviewQuestion serves approve and reject ({reason} required to reject).
+func (s *Server) reviewQuestion(approve bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := idParam(c, quiz.ErrNotFound)
+		if err != nil {
+			return err
+		}
+		var req rejectRequest
+		if !approve {
+			if err := decode(c, &req); err != nil {
+				return err
+			}
+		}
+		q, err := s.Quiz.ReviewQuestion(c.UserContext(), caller(c), id, approve, req.Reason)
+		if err != nil {
+			return err
+		}
+		return c.JSON(q)
+	}
 }
 
 func (s *Server) importQuestions(c *fiber.Ctx) error {

@@ -26,6 +26,7 @@ type bankQuestion struct {
 type quizFixture struct {
 	e         *testkit.Env
 	editor    string
+	reviewer  string
 	questions map[int64]bankQuestion
 	quizID    int64
 }
@@ -35,12 +36,16 @@ type quizFixture struct {
 func newQuizFixture(t *testing.T, e *testkit.Env, extra map[string]any) *quizFixture {
 	t.Helper()
 	f := &quizFixture{e: e, questions: map[int64]bankQuestion{}}
+	area := "330802"
+	if a, ok := extra["area_code"].(string); ok {
+		area = a // the editor and reviewer work where the quiz is
+	}
 	// The fixture's quizzes have three questions answered at once: the
 	// city's rule here lets such quizzes count.
 	lenient := rule.Default()
 	lenient.MinQuestions, lenient.MinSecondsPerQuestion = 1, 0
 	e.SetRule(lenient)
-	f.editor = e.Staff(fmt.Sprintf("qe%d", time.Now().UnixNano()%1e9), auth.Editor, "330802")
+	f.editor = e.Staff(fmt.Sprintf("qe%d", time.Now().UnixNano()%1e9), auth.Editor, area)
 	bodies := []map[string]any{
 		{"kind": "single", "stem": "接到自称公安的电话要求把钱转到安全账户，应该怎么做？", "options": []map[string]string{{"key": "A", "text": "按要求转账"}, {"key": "B", "text": "挂断并拨打110核实"}, {"key": "C", "text": "先转一半"}, {"key": "D", "text": "告诉对方银行卡密码"}}, "answer": []string{"B"}, "explanation": "公安机关不会要求转账到所谓安全账户，挂断后拨打110核实。", "fraud_type": "police_impersonation", "difficulty": 1},
 		{"kind": "multiple", "stem": "以下哪些是刷单诈骗的常见特征？", "options": []map[string]string{{"key": "A", "text": "先返小额佣金"}, {"key": "B", "text": "要求垫付资金"}, {"key": "C", "text": "正规公司劳动合同"}, {"key": "D", "text": "以卡单为由要求继续转账"}}, "answer": []string{"A", "B", "D"}, "explanation": "先给甜头、再要垫资、以卡单为由继续要钱，都是刷单诈骗的套路。", "fraud_type": "brushing", "difficulty": 2},
@@ -62,6 +67,10 @@ func newQuizFixture(t *testing.T, e *testkit.Env, extra map[string]any) *quizFix
 		q = bankQuestion{ID: raw.ID, Kind: raw.Kind, Options: raw.Options, Answer: raw.Answer, Expl: raw.Explanation}
 		f.questions[q.ID] = q
 		ids = append(ids, q.ID)
+	}
+	f.reviewer = e.Staff(fmt.Sprintf("qr%d", time.Now().UnixNano()%1e9), auth.Reviewer, area)
+	for _, id := range ids {
+		testkit.Want(t, e.Call("POST", fmt.Sprintf("/api/v1/questions/%d/approve", id), f.reviewer, nil), 200)
 	}
 	body := map[string]any{"title": "柯城反诈有奖问答", "area_code": "330802", "audience": "residents",
 		"starts_at": time.Now().Add(-time.Hour).Format(time.RFC3339), "ends_at": time.Now().Add(24 * time.Hour).Format(time.RFC3339),

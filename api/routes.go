@@ -59,6 +59,8 @@ func (s *Server) routes() {
 	v1.Post("/questions/import", s.guard(editors), s.limit("question-import", 30, time.Hour), s.importQuestions)
 	v1.Get("/questions/:id", s.guard(staff), s.getQuestion)
 	v1.Patch("/questions/:id", s.guard(editors), s.updateQuestion)
+	v1.Post("/questions/:id/approve", s.guard(roles(auth.Reviewer)), s.reviewQuestion(true))
+	v1.Post("/questions/:id/reject", s.guard(roles(auth.Reviewer)), s.reviewQuestion(false))
 	v1.Get("/quizzes", s.guard(staff), s.listQuizzes)
 	v1.Post("/quizzes", s.guard(roles(auth.Editor)), s.createQuiz)
 	v1.Get("/quizzes/active", s.guard(signedIn), s.activeQuizzes)
@@ -110,6 +112,9 @@ func (s *Server) routes() {
 
 	// Administration.
 	v1.Post("/areas/import", s.guard(roles(auth.Admin)), s.limit("area-import", 20, time.Hour), s.importAreas)
+	v1.Get("/area-changes", s.guard(roles(auth.Admin)), s.listAreaChanges)
+	v1.Post("/area-changes/:id/approve", s.guard(roles(auth.Admin)), s.decideAreaChange(true))
+	v1.Post("/area-changes/:id/reject", s.guard(roles(auth.Admin)), s.decideAreaChange(false))
 	v1.Get("/users", s.guard(roles(auth.Admin)), s.listUsers)
 	v1.Post("/users", s.guard(roles(auth.Admin)), s.createUser)
 	v1.Patch("/users/:id", s.guard(roles(auth.Admin)), s.updateUser)

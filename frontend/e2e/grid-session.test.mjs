@@ -14,6 +14,7 @@ import { apiClient } from './api.mjs'
 
 const EDITOR = { username: 'xianchang-bianji', password: 'Xianchang-bianji-2026', role: 'editor', area: '330800' }
 const WORKER = { username: 'wangge-xianchang', password: 'Wangge-xianchang-2026', role: 'grid_worker', area: '330802001001001' }
+const REVIEWER = { username: 'xianchang-shenhe', password: 'Xianchang-shenhe-2026', role: 'reviewer', area: '330800' }
 const ADMIN = { username: 'xianchang-admin', password: 'Xianchang-admin-2026', role: 'admin', area: '330800' }
 const TRAINING_TITLE = '网格员反诈业务培训测试'
 const GRID_NAME = '城西社区第1网格（演示）'
@@ -49,7 +50,7 @@ let questionIds
 
 before(async () => {
   server = await startServer()
-  for (const u of [EDITOR, WORKER, ADMIN]) await server.addUser(u)
+  for (const u of [EDITOR, WORKER, ADMIN, REVIEWER]) await server.addUser(u)
   browser = await launchBrowser()
 
   // The city's rule lets this three-question quiz, answered at once, count.
@@ -72,6 +73,10 @@ before(async () => {
     })
     ids.push(created.id)
   }
+  // New questions wait for a reviewer; only approved ones are drawn.
+  const reviewer = apiClient(server.baseURL)
+  await reviewer.signIn(REVIEWER.username, REVIEWER.password)
+  for (const id of ids) await reviewer.post(`/questions/${id}/approve`)
   questionIds = ids
   const quiz = await editor.post('/quizzes', {
     title: QUIZ_TITLE,

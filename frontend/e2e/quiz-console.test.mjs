@@ -134,6 +134,12 @@ test('an editor runs the question bank and a quiz campaign', { timeout: 180_000 
   await page.getByTestId('import-submit').click()
   await page.getByTestId('import-result').getByText('共导入 1 道题').waitFor()
 
+  // The new question waits for review; a reviewer approves it (the review
+  // queue itself is walked in integrity-review.test.mjs).
+  const reviewer = apiClient(server.baseURL)
+  await reviewer.signIn(REVIEWER.username, REVIEWER.password)
+  await reviewer.post(`/questions/${questionId}/approve`)
+
   // ---- A quiz in 柯城区, open from a few minutes ago.
   await menu.getByRole('link', { name: '问答活动' }).click()
   await page.waitForURL('**/staff/quizzes')

@@ -13,6 +13,7 @@ import { launchBrowser, newPage, PHONE, shot } from './browser.mjs'
 import { apiClient } from './api.mjs'
 
 const EDITOR = { username: 'wenda-bianji', password: 'Wenda-bianji-2026', role: 'editor', area: '330800' }
+const REVIEWER = { username: 'wenda-shenhe', password: 'Wenda-shenhe-2026', role: 'reviewer', area: '330800' }
 const WORKER = { username: 'wangge-chengxi1', password: 'Wangge-chengxi-2026', role: 'grid_worker', area: '330802001001001' }
 const NEIGHBOUR = { username: 'wangge-chengxi2', password: 'Wangge-chengxi-2026', role: 'grid_worker', area: '330802001001002' }
 const RESIDENT_PHONE = '13900002222'
@@ -90,7 +91,7 @@ let warningId
 
 before(async () => {
   server = await startServer()
-  for (const u of [EDITOR, WORKER, NEIGHBOUR]) await server.addUser(u)
+  for (const u of [EDITOR, WORKER, NEIGHBOUR, REVIEWER]) await server.addUser(u)
   browser = await launchBrowser()
 
   // The editor's setup, through the API.
@@ -103,6 +104,10 @@ before(async () => {
     const body = q.correct ? q.body : { ...q.body, warning_ids: [warningId] }
     ids.push((await editor.post('/questions', body)).id)
   }
+  // New questions wait for a reviewer; only approved ones are drawn.
+  const reviewer = apiClient(server.baseURL)
+  await reviewer.signIn(REVIEWER.username, REVIEWER.password)
+  for (const id of ids) await reviewer.post(`/questions/${id}/approve`)
   const quiz = await editor.post('/quizzes', {
     title: QUIZ_TITLE,
     description: '三道题，60 分及格，及格即得反诈宣传保温杯一个。',

@@ -46,7 +46,12 @@ const CODE_MESSAGES = {
   already_redeemed: '该奖品已经兑换过了',
   code_not_found: '兑奖码不存在，请核对后重新输入',
   invalid_transition: '当前状态不允许此操作，请刷新后重试',
-  own_review: '不能审核自己撰写或修改过的预警，请由其他审核员审核',
+  own_review: '不能审核自己撰写或最后修改过的内容，请由其他审核员审核',
+  question_changed: '题目刚被他人修改或审核，请刷新后重试',
+  questions_not_approved: '必答题中有尚未审核通过的题目，审核通过后才能发布',
+  own_change: '不能审批本区域提交的人口变更，须由上级区域的管理员审批',
+  change_decided: '该变更申请已处理，请刷新后查看',
+  population_changed: '区域人口在申请后已被修改，请驳回此申请，由下级按现状重新提交',
   not_editable: '当前状态不能修改：审核中的预警请等待审核结果，已归档的预警不能再改',
   bad_parameter: '请求参数不正确，请刷新页面后重试',
   invalid_period: '统计周期不正确：请选择当前或过去的季度、月份',
@@ -66,7 +71,7 @@ const CODE_MESSAGES = {
 
 // For these codes the server's own Chinese `detail` says more than the code
 // (which field, which record), so it is shown when there is one.
-const DETAIL_FIRST = new Set(['below_assessment_rule', 'validation_failed', 'not_found', 'forbidden', 'out_of_scope', 'conflict', 'bad_request'])
+const DETAIL_FIRST = new Set(['below_assessment_rule', 'validation_failed', 'not_found', 'forbidden', 'out_of_scope', 'conflict', 'bad_request', 'population_changed', 'questions_not_approved'])
 
 const STATUS_MESSAGES = {
   400: '请求格式有误，请刷新页面后重试',

@@ -40,7 +40,7 @@ describe('problemMessage', () => {
     ['forbidden', 403, '没有权限进行此操作'],
     ['not_found', 404, '内容不存在或已被删除'],
     ['validation_failed', 422, '填写的信息有误，请检查后再提交'],
-    ['own_review', 409, '不能审核自己撰写或修改过的预警，请由其他审核员审核'],
+    ['own_review', 409, '不能审核自己撰写或最后修改过的内容，请由其他审核员审核'],
     ['not_editable', 409, '当前状态不能修改：审核中的预警请等待审核结果，已归档的预警不能再改'],
     ['invalid_transition', 409, '当前状态不允许此操作，请刷新后重试'],
     ['invalid_period', 422, '统计周期不正确：请选择当前或过去的季度、月份'],
@@ -49,6 +49,8 @@ describe('problemMessage', () => {
     ['unlock_from_above', 403, '解锁只能由上级管理员进行；市级考核期须由锁定人以外的另一位市级管理员解锁'],
     ['snapshot_corrupted', 409, '锁定的考核数据校验失败，数据可能被改动，已停止提供，请联系上级管理员核查'],
     ['root_admin_required', 403, '考核规则只能由市级（根区域）管理员修改'],
+    ['own_change', 403, '不能审批本区域提交的人口变更，须由上级区域的管理员审批'],
+    ['change_decided', 409, '该变更申请已处理，请刷新后查看'],
   ])('maps code %s to Chinese', (code, status, want) => {
     expect(problemMessage(problem(status, code, { detail: 'english detail' }), { status })).toBe(want)
   })

@@ -31,7 +31,7 @@ describe('roles', () => {
   })
 
   it('gives each role its menu', () => {
-    expect(menuFor('admin').map((m) => m.title)).toEqual(['用户管理', '操作日志', '区域导入', '知晓率', '平安考核', '考核规则', '季度报告', 'API 密钥', '培训答题'])
+    expect(menuFor('admin').map((m) => m.title)).toEqual(['用户管理', '操作日志', '区域导入', '人口变更审批', '知晓率', '平安考核', '考核规则', '季度报告', 'API 密钥', '培训答题'])
     expect(menuFor('assessor').map((m) => m.title)).toEqual(['知晓率', '平安考核', '考核规则', '季度报告', '培训答题'])
     expect(roleMayOpen('assessor', '/staff/api-keys')).toBe(false)
     expect(roleMayOpen('grid_worker', '/staff/rule')).toBe(false)

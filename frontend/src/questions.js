@@ -156,3 +156,16 @@ export function questionFormProblems(form) {
   else if (form.kind === 'multiple' && form.answer.length < 2) problems.answer = '多选题至少要有两个正确答案'
   return problems
 }
+
+/** A question's review state in Chinese; only 已通过 questions are drawn into quizzes. */
+export const QUESTION_STATUS_NAMES = {
+  in_review: '待审核',
+  approved: '已通过',
+  rejected: '已驳回',
+}
+export const STATUS_FILTERS = [{ code: '', name: '全部状态' }, ...Object.entries(QUESTION_STATUS_NAMES).map(([code, name]) => ({ code, name }))]
+
+/** questionStatusName gives the Chinese name of a question's review state. */
+export function questionStatusName(status) {
+  return QUESTION_STATUS_NAMES[status] ?? status ?? ''
+}

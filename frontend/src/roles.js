@@ -29,6 +29,7 @@ const MENUS = {
     { path: '/staff/users', title: '用户管理', icon: 'friends-o', ready: true },
     { path: '/staff/audit', title: '操作日志', icon: 'records-o', ready: true },
     { path: '/staff/areas/import', title: '区域导入', icon: 'upgrade', ready: true },
+    { path: '/staff/area-changes', title: '人口变更审批', icon: 'passed', ready: true },
     { path: '/staff/awareness', title: '知晓率', icon: 'chart-trending-o', ready: true },
     { path: '/staff/assessment', title: '平安考核', icon: 'medal-o', ready: true },
     RULE,

@@ -55,6 +55,7 @@ export const routes = [
       staffPage('users', () => import('./pages/staff/UsersPage.vue'), '用户管理', ['admin']),
       staffPage('audit', () => import('./pages/staff/AuditPage.vue'), '操作日志', ['admin']),
       staffPage('areas/import', () => import('./pages/staff/AreaImportPage.vue'), '区域导入', ['admin']),
+      staffPage('area-changes', () => import('./pages/staff/AreaChangesPage.vue'), '人口变更审批', ['admin']),
       staffPage('warnings', () => import('./pages/staff/WarningsPage.vue'), '预警管理', WARNING_ROLES),
       staffPage('warnings/new', () => import('./pages/staff/WarningEditPage.vue'), '新建预警', ['editor']),
       staffPage('warnings/:id(\\d+)', () => import('./pages/staff/WarningViewPage.vue'), '预警详情', WARNING_ROLES),

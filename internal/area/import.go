@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,8 +30,28 @@ type Row struct {
 	ParentCode string
 	Level      Level
 	Population int64
-	Demo       bool
-	Problem    string // a cell that could not be read, reported with the rest
+	// HasPopulation says the population cell was filled: an import with the
+	// cell blank (or no population column) leaves an existing area's
+	// population as it is.
+	HasPopulation bool
+	Demo          bool
+	Problem       string // a cell that could not be read, reported with the rest
+}
+
+// PopChange is one area's population as an import would change it.
+type PopChange struct {
+	AreaCode string `json:"area_code"`
+	Name     string `json:"name"`
+	From     int64  `json:"from"`
+	To       int64  `json:"to"`
+}
+
+// ImportResult is what an admin's import did: the rows written and, when
+// it set populations below the root, the pending change awaiting approval.
+type ImportResult struct {
+	Imported int
+	ChangeID *int64
+	Changes  []PopChange
 }
 
 // RowError names one bad line of an import.
@@ -135,7 +156,7 @@ func ParseFile(name string, data []byte) ([]Row, error) {
 			if err != nil || n < 0 {
 				r.Problem = fmt.Sprintf("人口 %q 不是非负整数", p)
 			}
-			r.Population = max(n, 0)
+			r.Population, r.HasPopulation = max(n, 0), true
 		}
 		rows = append(rows, r)
 	}
@@ -152,34 +173,58 @@ func (s *Store) Import(ctx context.Context, rows []Row, onConflictKeep bool) (in
 	var count int
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
 		var err error
-		count, err = importRows(tx, rows, onConflictKeep, "")
+		count, _, err = importRows(tx, rows, onConflictKeep, "", true)
 		return err
 	})
 	return count, err
 }
 
 // ImportScoped is Import for an admin: every row must lie inside scopePath,
-// and the import is audited in the same transaction.
-func (s *Store) ImportScoped(ctx context.Context, rows []Row, scopePath string, who audit.Actor) (int, error) {
+// and the import is audited in the same transaction. Populations are the
+// coverage denominator, so an admin below the root never sets its own: names
+// and new areas apply at once (a new area with population 0), and every
+// population that would change becomes one pending change that an admin
+// above must approve (see Decide). An admin at the root sets them directly.
+// Either way the audit names each area's population from and to.
+func (s *Store) ImportScoped(ctx context.Context, rows []Row, scopePath string, who audit.Actor) (ImportResult, error) {
 	if scopePath == "" {
-		return 0, fault.ErrOutOfScope
+		return ImportResult{}, fault.ErrOutOfScope
 	}
-	var count int
+	var res ImportResult
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		var err error
-		if count, err = importRows(tx, rows, false, scopePath); err != nil {
-			return err
-		}
 		var scope Area
 		if err := tx.Where("path = ?", scopePath).Take(&scope).Error; err != nil {
 			return err
 		}
-		return audit.Record(tx, who, "area.import", scope.Place(), "areas", map[string]any{"rows": count})
+		direct := scope.ParentCode == nil
+		count, changes, err := importRows(tx, rows, false, scopePath, direct)
+		if err != nil {
+			return err
+		}
+		res.Imported = count
+		if changes == nil {
+			changes = []PopChange{}
+		}
+		res.Changes = changes
+		detail := map[string]any{"rows": count, "populations": changes}
+		if !direct && len(changes) > 0 {
+			raw, _ := json.Marshal(changes)
+			ch := Change{RequesterID: who.UserID, RequesterName: who.Name, ScopeCode: scope.Code, ScopePath: scope.Path, Status: ChangePending,
+				Changes: string(raw), CreatedAt: time.Now().UTC()}
+			if err := tx.Create(&ch).Error; err != nil {
+				return err
+			}
+			res.ChangeID = &ch.ID
+			detail["change_id"], detail["populations_pending"] = ch.ID, true
+		}
+		return audit.Record(tx, who, "area.import", scope.Place(), "areas", detail)
 	})
-	return count, err
+	return res, err
 }
 
-func importRows(tx *gorm.DB, rows []Row, onConflictKeep bool, scopePath string) (int, error) {
+// importRows checks and writes rows. Populations are written only when
+// direct; the changes they make (or would make) are returned either way.
+func importRows(tx *gorm.DB, rows []Row, onConflictKeep bool, scopePath string, direct bool) (int, []PopChange, error) {
 	var bad []RowError
 	fail := func(r Row, format string, args ...any) {
 		bad = append(bad, RowError{Row: r.Line, Message: fmt.Sprintf(format, args...)})
@@ -213,7 +258,7 @@ func importRows(tx *gorm.DB, rows []Row, onConflictKeep bool, scopePath string) 
 		end := min(start+1000, len(codes))
 		var found []Area
 		if err := tx.Where("code IN ?", codes[start:end]).Find(&found).Error; err != nil {
-			return 0, fmt.Errorf("area import: load existing: %w", err)
+			return 0, nil, fmt.Errorf("area import: load existing: %w", err)
 		}
 		for _, a := range found {
 			existing[a.Code] = a
@@ -269,7 +314,7 @@ func importRows(tx *gorm.DB, rows []Row, onConflictKeep bool, scopePath string) 
 		}
 	}
 	if len(bad) > 0 {
-		return 0, &ImportError{Rows: bad}
+		return 0, nil, &ImportError{Rows: bad}
 	}
 	// Paths: resolve parents first (file order may be any).
 	paths := map[string]string{}
@@ -297,11 +342,12 @@ func importRows(tx *gorm.DB, rows []Row, onConflictKeep bool, scopePath string) 
 		return paths[code], nil
 	}
 	now := time.Now().UTC()
-	areas := make([]Area, 0, len(rows))
+	var withPop, nameOnly []Area
+	var changes []PopChange
 	for _, r := range rows {
 		p, err := pathOf(r.Code, 0)
 		if err != nil {
-			return 0, &ImportError{Rows: []RowError{{r.Line, "上级关系成环"}}}
+			return 0, nil, &ImportError{Rows: []RowError{{r.Line, "上级关系成环"}}}
 		}
 		if scopePath != "" && !strings.HasPrefix(p, scopePath) {
 			bad = append(bad, RowError{r.Line, fmt.Sprintf("区域 %s 不在您的管辖范围内", r.Code)})
@@ -312,17 +358,35 @@ func importRows(tx *gorm.DB, rows []Row, onConflictKeep bool, scopePath string) 
 			pc := r.ParentCode
 			a.ParentCode = &pc
 		}
-		areas = append(areas, a)
+		old, exists := existing[r.Code]
+		given := r.HasPopulation || scopePath == "" // the seed always gives it
+		if given && !(exists && onConflictKeep) && r.Population != old.Population {
+			changes = append(changes, PopChange{AreaCode: r.Code, Name: a.Name, From: old.Population, To: r.Population})
+		}
+		if direct && given {
+			withPop = append(withPop, a)
+		} else {
+			a.Population = 0 // only for a new area: an existing one keeps its own
+			nameOnly = append(nameOnly, a)
+		}
 	}
 	if len(bad) > 0 {
-		return 0, &ImportError{Rows: bad}
+		return 0, nil, &ImportError{Rows: bad}
 	}
-	conflict := clause.OnConflict{Columns: []clause.Column{{Name: "code"}}, DoUpdates: clause.AssignmentColumns([]string{"name", "population", "updated_at"})}
-	if onConflictKeep {
-		conflict = clause.OnConflict{Columns: []clause.Column{{Name: "code"}}, DoNothing: true}
+	for _, batch := range []struct {
+		areas []Area
+		cols  []string
+	}{{withPop, []string{"name", "population", "updated_at"}}, {nameOnly, []string{"name", "updated_at"}}} {
+		if len(batch.areas) == 0 {
+			continue
+		}
+		conflict := clause.OnConflict{Columns: []clause.Column{{Name: "code"}}, DoUpdates: clause.AssignmentColumns(batch.cols)}
+		if onConflictKeep {
+			conflict = clause.OnConflict{Columns: []clause.Column{{Name: "code"}}, DoNothing: true}
+		}
+		if err := tx.Clauses(conflict).CreateInBatches(batch.areas, 500).Error; err != nil {
+			return 0, nil, fmt.Errorf("area import: write: %w", err)
+		}
 	}
-	if err := tx.Clauses(conflict).CreateInBatches(areas, 500).Error; err != nil {
-		return 0, fmt.Errorf("area import: write: %w", err)
-	}
-	return len(areas), nil
+	return len(withPop) + len(nameOnly), changes, nil
 }

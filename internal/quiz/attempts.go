@@ -145,7 +145,7 @@ func (s *Service) draw(ctx context.Context, q Quiz, r Respondent) ([]served, []S
 			order[j] = o.Key
 			shown[j] = Option{Key: optionKeys[j], Text: o.Text}
 		}
-		srv[i] = served{QuestionID: p.ID, Kind: p.Kind, Order: order, Answer: splitCodes(p.Answer), FraudType: p.FraudType}
+		srv[i] = served{QuestionID: p.ID, Kind: p.Kind, Order: order, Answer: splitCodes(p.Answer), FraudType: p.FraudType, Version: p.Version}
 		out[i] = ServedQuestion{ID: p.ID, Kind: p.Kind, Stem: p.Stem, Options: shown}
 	}
 	return srv, out, nil
@@ -231,7 +231,7 @@ func (s *Service) resume(ctx context.Context, a Attempt, q Quiz) (StartedAttempt
 	}
 	shown := make([]ServedQuestion, len(srv))
 	for i, sv := range srv {
-		qu, _, err := s.question(ctx, sv.QuestionID)
+		qu, err := s.servedContent(ctx, sv)
 		if err != nil {
 			return StartedAttempt{}, err
 		}
@@ -505,7 +505,7 @@ func (s *Service) grade(ctx context.Context, attemptID int64, sv served, got []s
 		got = []string{}
 	}
 	ok := strings.Join(got, ",") == strings.Join(want, ",")
-	qu, _, err := s.question(ctx, sv.QuestionID)
+	qu, err := s.servedContent(ctx, sv)
 	if err != nil {
 		return QuestionResult{}, AttemptAnswer{}, err
 	}

@@ -50,10 +50,43 @@ type Question struct {
 	AuthorID      *int64
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	Status        QuestionStatus
+	Version       int
+	EditorID      *int64 // the last editor
+	ReviewerID    *int64
+	ReviewedAt    *time.Time
+	RejectReason  string
 }
 
 // TableName is the questions table.
 func (Question) TableName() string { return "questions" }
+
+// QuestionStatus is where a question is in review. Only approved questions
+// are ever drawn into attempts.
+type QuestionStatus string
+
+// Question states.
+const (
+	QuestionInReview QuestionStatus = "in_review"
+	QuestionApproved QuestionStatus = "approved"
+	QuestionRejected QuestionStatus = "rejected"
+)
+
+// QuestionVersion is the content of a question version that was replaced:
+// an attempt served that version still shows its stem, options and
+// explanation (its answer key is in the attempt's served list).
+type QuestionVersion struct {
+	QuestionID  int64 `gorm:"primaryKey"`
+	Version     int   `gorm:"primaryKey"`
+	Stem        string
+	Options     string
+	Answer      string
+	Explanation string
+	CreatedAt   time.Time
+}
+
+// TableName is the question versions table.
+func (QuestionVersion) TableName() string { return "question_versions" }
 
 func (q Question) options() []Option {
 	var o []Option
@@ -161,6 +194,7 @@ type served struct {
 	Order      []string `json:"o"`
 	Answer     []string `json:"a"` // the question's own keys
 	FraudType  string   `json:"f"`
+	Version    int      `json:"v,omitempty"` // the question's version when served; 0 = 1 (served before versions)
 }
 
 // AttemptAnswer is one graded answer of a submitted attempt.
@@ -209,20 +243,23 @@ func (Award) TableName() string { return "awards" }
 
 // Errors of this package.
 var (
-	ErrNotFound          = fault.New(fault.NotFound, "not_found", "不存在或无权查看")
-	ErrAttemptsExhausted = fault.New(fault.Conflict, "attempts_exhausted", "本次问答的答题次数已用完")
-	ErrAlreadySubmitted  = fault.New(fault.Conflict, "already_submitted", "本次答题已提交")
-	ErrDeadlinePassed    = fault.New(fault.Invalid, "deadline_passed", "答题时间已过，无法提交")
-	ErrProfileRequired   = fault.New(fault.Invalid, "profile_required", "请先完善个人信息（年龄段、职业、所在网格）")
-	ErrOutsideArea       = fault.New(fault.Forbidden, "outside_area", "您所在的网格不在本次问答的范围内")
-	ErrQuizClosed        = fault.New(fault.Conflict, "quiz_closed", "本次问答未开放或已结束")
-	ErrWrongAudience     = fault.New(fault.Forbidden, "wrong_audience", "本次问答不面向您的身份")
-	ErrRulesLocked       = fault.New(fault.Conflict, "rules_locked", "已有人答题，影响计分的规则不能再修改")
-	ErrNotDraft          = fault.New(fault.Conflict, "invalid_transition", "只有草稿状态的问答可以发布")
-	ErrNotEnoughQuestion = fault.New(fault.Invalid, "not_enough_questions", "符合条件的题目数量不足")
-	ErrKeyRequired       = fault.New(fault.Malformed, "idempotency_key_required", "提交答卷需要 Idempotency-Key 请求头")
-	ErrAlreadyRedeemed   = fault.New(fault.Conflict, "already_redeemed", "该兑奖码已兑换")
-	ErrCodeNotFound      = fault.New(fault.NotFound, "code_not_found", "兑奖码不存在")
+	ErrNotFound            = fault.New(fault.NotFound, "not_found", "不存在或无权查看")
+	ErrAttemptsExhausted   = fault.New(fault.Conflict, "attempts_exhausted", "本次问答的答题次数已用完")
+	ErrAlreadySubmitted    = fault.New(fault.Conflict, "already_submitted", "本次答题已提交")
+	ErrDeadlinePassed      = fault.New(fault.Invalid, "deadline_passed", "答题时间已过，无法提交")
+	ErrProfileRequired     = fault.New(fault.Invalid, "profile_required", "请先完善个人信息（年龄段、职业、所在网格）")
+	ErrOutsideArea         = fault.New(fault.Forbidden, "outside_area", "您所在的网格不在本次问答的范围内")
+	ErrQuizClosed          = fault.New(fault.Conflict, "quiz_closed", "本次问答未开放或已结束")
+	ErrWrongAudience       = fault.New(fault.Forbidden, "wrong_audience", "本次问答不面向您的身份")
+	ErrRulesLocked         = fault.New(fault.Conflict, "rules_locked", "已有人答题，影响计分的规则不能再修改")
+	ErrNotDraft            = fault.New(fault.Conflict, "invalid_transition", "只有草稿状态的问答可以发布")
+	ErrNotEnoughQuestion   = fault.New(fault.Invalid, "not_enough_questions", "符合条件的题目数量不足")
+	ErrKeyRequired         = fault.New(fault.Malformed, "idempotency_key_required", "提交答卷需要 Idempotency-Key 请求头")
+	ErrAlreadyRedeemed     = fault.New(fault.Conflict, "already_redeemed", "该兑奖码已兑换")
+	ErrCodeNotFound        = fault.New(fault.NotFound, "code_not_found", "兑奖码不存在")
+	ErrOwnQuestionReview   = fault.New(fault.Forbidden, "own_review", "不能审核自己编写或最后修改的题目")
+	ErrQuestionChanged     = fault.New(fault.Conflict, "question_changed", "题目刚被他人修改或审核，请刷新后重试")
+	ErrQuestionNotInReview = fault.New(fault.Conflict, "invalid_transition", "只有待审核的题目可以通过或驳回")
 )
 
 func splitCodes(s string) []string {

@@ -57,6 +57,15 @@ type QuestionView struct {
 	OwnerAreaCode string    `json:"owner_area_code"`
 	Editable      bool      `json:"editable"`
 	UpdatedAt     time.Time `json:"updated_at"`
+	// Review: only approved questions are drawn. AuthorID and EditorID (the
+	// last editor) may not review it.
+	Status       QuestionStatus `json:"status"`
+	Version      int            `json:"version"`
+	RejectReason string         `json:"reject_reason"`
+	AuthorID     *int64         `json:"author_id"`
+	EditorID     *int64         `json:"editor_id"`
+	ReviewerID   *int64         `json:"reviewer_id"`
+	ReviewedAt   *time.Time     `json:"reviewed_at"`
 }
 
 func viewQuestion(q Question, c auth.Caller) QuestionView {
@@ -66,7 +75,8 @@ func viewQuestion(q Question, c auth.Caller) QuestionView {
 	}
 	return QuestionView{ID: q.ID, Kind: q.Kind, Stem: q.Stem, Options: q.options(), Answer: splitCodes(q.Answer), Explanation: q.Explanation,
 		FraudType: q.FraudType, Difficulty: q.Difficulty, AgeBands: splitCodes(q.AgeBands), Occupations: splitCodes(q.Occupations),
-		WarningIDs: ids, Active: q.Active, OwnerAreaCode: q.OwnerAreaCode, Editable: c.InScope(q.OwnerPath), UpdatedAt: q.UpdatedAt}
+		WarningIDs: ids, Active: q.Active, OwnerAreaCode: q.OwnerAreaCode, Editable: c.InScope(q.OwnerPath), UpdatedAt: q.UpdatedAt,
+		Status: q.Status, Version: q.Version, RejectReason: q.RejectReason, AuthorID: q.AuthorID, EditorID: q.EditorID, ReviewerID: q.ReviewerID, ReviewedAt: q.ReviewedAt}
 }
 
 var optionKeys = []string{"A", "B", "C", "D", "E", "F"}
@@ -191,7 +201,8 @@ func (s *Service) CreateQuestion(ctx context.Context, c auth.Caller, in Question
 	if !c.Is(auth.Editor, auth.Reviewer) {
 		return QuestionView{}, fault.ErrRole
 	}
-	q := Question{Active: true, OwnerAreaCode: c.AreaCode, OwnerPath: c.AreaPath, AuthorID: &c.UserID, Difficulty: 1}
+	q := Question{Active: true, OwnerAreaCode: c.AreaCode, OwnerPath: c.AreaPath, AuthorID: &c.UserID, EditorID: &c.UserID, Difficulty: 1,
+		Status: QuestionInReview, Version: 1}
 	apply(&q, in)
 	if err := s.validQuestion(ctx, &q); err != nil {
 		return QuestionView{}, err
@@ -254,17 +265,47 @@ func (s *Service) UpdateQuestion(ctx context.Context, c auth.Caller, id int64, i
 	if err != nil {
 		return QuestionView{}, err
 	}
+	old := q
 	apply(&q, in)
 	if err := s.validQuestion(ctx, &q); err != nil {
 		return QuestionView{}, err
 	}
-	q.UpdatedAt = time.Now().UTC()
+	now := time.Now().UTC()
+	q.UpdatedAt, q.EditorID = now, &c.UserID
+	// What residents see or are graded by (stem, options, answer, kind and
+	// the explanation shown after submitting) needs review again; tags and
+	// the active switch do not. A rejected question edited in any way is
+	// resubmitted. An approved version that is replaced is kept, so attempts
+	// served it still show it.
+	content := old.Kind != q.Kind || old.Stem != q.Stem || old.Options != q.Options || old.Answer != q.Answer || old.Explanation != q.Explanation
+	if content || old.Status == QuestionRejected {
+		q.Status, q.RejectReason = QuestionInReview, ""
+	}
+	if content {
+		q.Version = old.Version + 1 // a review approves the version it read
+	}
+	detail := map[string]any{"version": q.Version, "status": q.Status}
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Select("kind", "stem", "options", "answer", "explanation", "fraud_type", "difficulty", "age_bands", "occupations", "warning_ids", "active", "updated_at").Updates(&q).Error; err != nil {
-			return err
+		if content && old.Status == QuestionApproved {
+			snap := QuestionVersion{QuestionID: old.ID, Version: old.Version, Stem: old.Stem, Options: old.Options, Answer: old.Answer, Explanation: old.Explanation, CreatedAt: now}
+			if err := tx.Create(&snap).Error; err != nil {
+				return err
+			}
 		}
-		return audit.Record(tx, c.Actor(), "question.update", &audit.Place{Code: q.OwnerAreaCode, Path: q.OwnerPath}, fmt.Sprintf("question:%d", q.ID), nil)
+		res := tx.Model(&Question{}).Where("id = ? AND version = ? AND status = ?", q.ID, old.Version, old.Status).
+			Select("kind", "stem", "options", "answer", "explanation", "fraud_type", "difficulty", "age_bands", "occupations", "warning_ids", "active", "updated_at",
+				"status", "version", "editor_id", "reject_reason").Updates(&q)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrQuestionChanged
+		}
+		return audit.Record(tx, c.Actor(), "question.update", &audit.Place{Code: q.OwnerAreaCode, Path: q.OwnerPath}, fmt.Sprintf("question:%d", q.ID), detail)
 	})
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return QuestionView{}, ErrQuestionChanged
+	}
 	if err != nil {
 		return QuestionView{}, err
 	}
@@ -298,6 +339,7 @@ func (s *Service) GetQuestion(ctx context.Context, c auth.Caller, id int64) (Que
 type QuestionFilter struct {
 	FraudType string
 	Kind      Kind
+	Status    QuestionStatus
 	AfterID   int64
 	Limit     int
 }
@@ -313,6 +355,9 @@ func (s *Service) ListQuestions(ctx context.Context, c auth.Caller, f QuestionFi
 	}
 	if f.Kind != "" {
 		q = q.Where("kind = ?", f.Kind)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
 	}
 	if f.AfterID > 0 {
 		q = q.Where("id > ?", f.AfterID)
@@ -439,7 +484,8 @@ func (s *Service) ImportQuestions(ctx context.Context, c auth.Caller, name strin
 		kind := Kind(cell(rec, "kind"))
 		in := QuestionInput{Stem: ptr(cell(rec, "stem")), Kind: &kind, Options: &opts, Answer: &answer, Explanation: ptr(cell(rec, "explanation")),
 			FraudType: ptr(cell(rec, "fraud_type")), Difficulty: &diff, AgeBands: ptr(listCell(cell(rec, "age_bands"))), Occupations: ptr(listCell(cell(rec, "occupations")))}
-		q := Question{Active: true, OwnerAreaCode: c.AreaCode, OwnerPath: c.AreaPath, AuthorID: &c.UserID, CreatedAt: now, UpdatedAt: now}
+		q := Question{Active: true, OwnerAreaCode: c.AreaCode, OwnerPath: c.AreaPath, AuthorID: &c.UserID, EditorID: &c.UserID, CreatedAt: now, UpdatedAt: now,
+			Status: QuestionInReview, Version: 1}
 		apply(&q, in)
 		var v fault.Validation
 		checkQuestion(&q, lists, &v, "")
@@ -459,7 +505,7 @@ func (s *Service) ImportQuestions(ctx context.Context, c auth.Caller, name strin
 		if err := tx.CreateInBatches(&qs, 200).Error; err != nil {
 			return err
 		}
-		return audit.Record(tx, c.Actor(), "question.import", &audit.Place{Code: c.AreaCode, Path: c.AreaPath}, "questions", map[string]any{"rows": len(qs)})
+		return audit.Record(tx, c.Actor(), "question.import", &audit.Place{Code: c.AreaCode, Path: c.AreaPath}, "questions", map[string]any{"rows": len(qs), "status": QuestionInReview})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("quiz: import questions: %w", err)
@@ -560,7 +606,8 @@ func (s *Service) Seed(ctx context.Context, rootCode string, items []SeedQuestio
 			}
 		}
 		slug := it.Slug
-		q := Question{Slug: &slug, Active: true, OwnerAreaCode: root.Code, OwnerPath: root.Path, CreatedAt: now, UpdatedAt: now}
+		q := Question{Slug: &slug, Active: true, OwnerAreaCode: root.Code, OwnerPath: root.Path, CreatedAt: now, UpdatedAt: now,
+			Status: QuestionApproved, Version: 1} // the shipped bank was reviewed before release
 		apply(&q, QuestionInput{Stem: &it.Stem, Kind: &it.Kind, Options: &it.Options, Answer: &it.Answer, Explanation: &it.Explanation,
 			FraudType: &it.FraudType, Difficulty: &it.Difficulty, AgeBands: &it.AgeBands, Occupations: &it.Occupations, WarningIDs: &wids})
 		var v fault.Validation

@@ -356,6 +356,9 @@ func (s *Service) PublishQuiz(ctx context.Context, c auth.Caller, id int64) (Qui
 	if err := checkRule(q, r); err != nil {
 		return QuizView{}, err
 	}
+	if err := s.unapprovedCore(ctx, q); err != nil {
+		return QuizView{}, err
+	}
 	pool, err := s.drawPool(ctx, q)
 	if err != nil {
 		return QuizView{}, err

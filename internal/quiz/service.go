@@ -48,7 +48,7 @@ func usableAt(ownerPath, path string) bool {
 	return strings.HasPrefix(path, ownerPath) || strings.HasPrefix(ownerPath, path)
 }
 
-// bankCache keeps the active questions for drawing and grading. The bank
+// bankCache keeps the active, approved questions for drawing and grading. The bank
 // is a few hundred to a few thousand rows and changes rarely.
 type bankCache struct {
 	ttl      time.Duration
@@ -72,7 +72,7 @@ func (s *Service) questions(ctx context.Context) (map[int64]Question, []Question
 		return c.byID, c.active, nil
 	}
 	var all []Question
-	if err := s.db.WithContext(ctx).Where("active = ?", true).Order("id").Find(&all).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("active = ? AND status = ?", true, QuestionApproved).Order("id").Find(&all).Error; err != nil {
 		return nil, nil, err
 	}
 	c.byID = make(map[int64]Question, len(all))

@@ -439,4 +439,42 @@ ALTER TABLE assessment_snapshots_next RENAME TO assessment_snapshots;
 CREATE UNIQUE INDEX idx_snapshots_version ON assessment_snapshots (period, area_code, version);
 CREATE UNIQUE INDEX idx_snapshots_current ON assessment_snapshots (period, area_code, current_lock);
 `},
+	// Whoever is ranked never sets what it is ranked by. Questions go through
+	// review like warnings: existing questions were in use and stay approved
+	// (the column default); question_versions keeps the content of versions
+	// that were replaced, so an attempt shows what it was served. Populations
+	// set below the root wait in area_changes for an admin above.
+	{10, "assessment integrity review", `
+ALTER TABLE questions ADD COLUMN status VARCHAR(16) NOT NULL DEFAULT 'approved';
+ALTER TABLE questions ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE questions ADD COLUMN editor_id BIGINT NULL;
+ALTER TABLE questions ADD COLUMN reviewer_id BIGINT NULL;
+ALTER TABLE questions ADD COLUMN reviewed_at {{ts}} NULL;
+ALTER TABLE questions ADD COLUMN reject_reason VARCHAR(1000) NOT NULL DEFAULT '';
+CREATE INDEX idx_questions_status ON questions (status);
+CREATE TABLE question_versions (
+  question_id BIGINT NOT NULL,
+  version INTEGER NOT NULL,
+  stem VARCHAR(1000) NOT NULL,
+  options TEXT NOT NULL,
+  answer VARCHAR(32) NOT NULL,
+  explanation VARCHAR(2000) NOT NULL,
+  created_at {{ts}} NOT NULL,
+  PRIMARY KEY (question_id, version)
+){{table}};
+CREATE TABLE area_changes (
+  id {{id}},
+  requester_id BIGINT NOT NULL,
+  requester_name VARCHAR(64) NOT NULL,
+  scope_code VARCHAR(32) NOT NULL,
+  scope_path VARCHAR(255) NOT NULL,
+  status VARCHAR(16) NOT NULL,
+  changes {{longtext}} NOT NULL,
+  reason VARCHAR(1000) NOT NULL DEFAULT '',
+  decider_id BIGINT NULL,
+  decided_at {{ts}} NULL,
+  created_at {{ts}} NOT NULL
+){{table}};
+CREATE INDEX idx_area_changes_scope ON area_changes (status, scope_path);
+`},
 }

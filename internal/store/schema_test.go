@@ -13,6 +13,7 @@ import (
 	"wuzha/internal/assessment"
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
+	"wuzha/internal/quiz"
 	"wuzha/internal/rule"
 	"wuzha/internal/store"
 	"wuzha/internal/taxonomy"
@@ -24,6 +25,7 @@ var models = []any{
 	&area.Area{}, &taxonomy.Code{}, &auth.User{}, &auth.Profile{}, &auth.SignIn{},
 	&auth.RefreshToken{}, &auth.SMSCode{}, &audit.Entry{},
 	&rule.Stored{}, &assessment.Snapshot{},
+	&quiz.Question{}, &quiz.QuestionVersion{}, &area.Change{},
 }
 
 func columnsOf(t *testing.T, db *store.DB, table string) []string {
@@ -71,7 +73,7 @@ func checkSchema(t *testing.T, db *store.DB) map[string][]string {
 	got["rate_counters"] = columnsOf(t, db, "rate_counters")
 	var versions []int
 	db.Raw("SELECT version FROM schema_migrations ORDER BY version").Scan(&versions)
-	if len(versions) != store.SchemaVersion() {
+	if len(versions) == 0 || versions[len(versions)-1] != store.SchemaVersion() { // versions may have gaps
 		t.Errorf("recorded migrations %v, want %d", versions, store.SchemaVersion())
 	}
 	return got
