@@ -29,20 +29,21 @@ func TestStaffLoginLockout(t *testing.T) {
 		t.Fatalf("unknown user and wrong password differ: %v vs %v", a["detail"], b["detail"])
 	}
 
-	// Four more failures (five in all) lock the name, even for the right password.
+	// Four more failures (five in all) throttle the name: the next guess,
+	// even the right password, is refused unchecked until the delay passes.
 	for i := 0; i < 4; i++ {
 		e.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "kc_admin", "password": "wrong-" + strconv.Itoa(i)})
 	}
 	r := e.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "kc_admin", "password": "password-kc_admin"})
-	testkit.Want(t, r, 423, "account_locked")
+	testkit.Want(t, r, 429, "login_throttled")
 	if ra, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || ra <= 0 {
-		t.Fatalf("locked answer has Retry-After %q", r.Header.Get("Retry-After"))
+		t.Fatalf("throttled answer has Retry-After %q", r.Header.Get("Retry-After"))
 	}
-	// Unknown names lock the same way (no way to tell which names exist).
+	// Unknown names are throttled the same way (no way to tell which names exist).
 	for i := 0; i < 5; i++ {
 		e.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "ghost2", "password": "x-" + strconv.Itoa(i)})
 	}
-	testkit.Want(t, e.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "ghost2", "password": "x"}), 423, "account_locked")
+	testkit.Want(t, e.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "ghost2", "password": "x"}), 429, "login_throttled")
 
 	// Another user is not affected, and a staff sign-in is audited.
 	e.Staff("kc_editor", auth.Editor, "330802")

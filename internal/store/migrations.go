@@ -386,4 +386,17 @@ CREATE TABLE prize_stock (
 INSERT INTO prize_stock (pool_id, slot, remaining) SELECT id, 0, remaining FROM prize_pools;
 ALTER TABLE prize_pools DROP COLUMN remaining;
 `},
+	// Password guesses are counted per sign-in name before they are checked
+	// (internal/auth/throttle.go), and API keys get an expiry; keys made
+	// before this step have none stored and expire 90 days after creation.
+	{12, "login throttles and api key expiry", `
+CREATE TABLE login_throttles (
+  name VARCHAR(64) NOT NULL PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  next_at {{ts}} NOT NULL,
+  updated_at {{ts}} NOT NULL
+){{table}};
+CREATE INDEX idx_login_throttles_updated ON login_throttles (updated_at);
+ALTER TABLE api_keys ADD COLUMN expires_at {{ts}} NULL;
+`},
 }
