@@ -282,3 +282,29 @@ func TestPhoneNumbersNeverInPlainText(t *testing.T) {
 		}
 	}
 }
+
+// Logout ends only the caller's own sign-in: someone else's refresh token is
+// refused and keeps working for its owner.
+func TestLogoutOnlyEndsTheCallersOwnSignIn(t *testing.T) {
+	e := testkit.NewEnv(t)
+	e.Staff("alice", auth.Editor, "330802")
+	e.Staff("bob", auth.Editor, "330802")
+	alice := e.Login("alice", "password-alice")
+	bob := e.Login("bob", "password-bob")
+
+	r := e.Call("POST", "/api/v1/auth/logout", bob.AccessToken, map[string]string{"refresh_token": alice.RefreshToken})
+	testkit.Want(t, r, 403, "not_own_sign_in")
+	testkit.Want(t, e.Call("GET", "/api/v1/me", alice.AccessToken, nil), 200)
+	testkit.Want(t, e.Call("GET", "/api/v1/me", bob.AccessToken, nil), 200) // nothing of bob's ended either
+	r = e.Call("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": alice.RefreshToken})
+	testkit.Want(t, r, 200)
+
+	// An unknown token ends the caller's current sign-in (and only that).
+	bob2 := e.Login("bob", "password-bob")
+	testkit.Want(t, e.Call("POST", "/api/v1/auth/logout", bob.AccessToken, map[string]string{"refresh_token": "rt_unknown"}), 204)
+	testkit.Want(t, e.Call("GET", "/api/v1/me", bob.AccessToken, nil), 401)
+	testkit.Want(t, e.Call("GET", "/api/v1/me", bob2.AccessToken, nil), 200)
+	// The caller's own token: 204, and again 204 (idempotent).
+	testkit.Want(t, e.Call("POST", "/api/v1/auth/logout", bob2.AccessToken, map[string]string{"refresh_token": bob2.RefreshToken}), 204)
+	testkit.Want(t, e.Call("GET", "/api/v1/me", bob2.AccessToken, nil), 401)
+}
