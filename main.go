@@ -251,6 +251,9 @@ func serve(cfg config.Config, log *slog.Logger) error {
 					log.Warn("rate limit sweep", "err", err)
 				}
 			}
+			if err := svc.auth.SweepLoginThrottles(ctx); err != nil {
+				log.Warn("login throttle sweep", "err", err)
+			}
 		case <-ctx.Done():
 			log.Info("shutting down")
 			srv.SetReady(false)

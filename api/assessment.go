@@ -175,8 +175,9 @@ func (s *Server) exportAssessment(c *fiber.Ctx) error {
 }
 
 type apiKeyRequest struct {
-	Name     string `json:"name"`
-	AreaCode string `json:"area_code"`
+	Name      string     `json:"name"`
+	AreaCode  string     `json:"area_code"`
+	ExpiresAt *time.Time `json:"expires_at"`
 }
 
 func (s *Server) createAPIKey(c *fiber.Ctx) error {
@@ -184,7 +185,7 @@ func (s *Server) createAPIKey(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	k, err := s.Assessment.CreateKey(c.UserContext(), caller(c), req.Name, req.AreaCode)
+	k, err := s.Assessment.CreateKey(c.UserContext(), caller(c), req.Name, req.AreaCode, req.ExpiresAt)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -174,4 +175,95 @@ func TestExportDefusesFormulas(t *testing.T) {
 	if !strings.Contains(string(r.Body), "'=HYPERLINK") {
 		t.Fatalf("the formula name is not defused: %s", r.Body)
 	}
+}
+
+// API keys expire (default 90 days, at most a year) and stop working when
+// their creator is disabled, demoted or moved away from the key's area.
+func TestAPIKeysExpireAndFollowTheirCreator(t *testing.T) {
+	e := testkit.NewEnv(t)
+	root := e.Staff("root", auth.Admin, "330800")
+	kc := e.Staff("kc_admin", auth.Admin, "330802")
+	period := fmt.Sprintf("%dQ1", time.Now().Year())
+	var users struct{ Items []auth.StaffUser }
+	e.Call("GET", "/api/v1/users?role=admin&area_code=330802", root, nil).JSON(t, &users)
+	kcPath := "/api/v1/users/" + strconv.FormatInt(users.Items[0].ID, 10)
+
+	type key struct {
+		ID        int64     `json:"id"`
+		Key       string    `json:"key"`
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	create := func(body map[string]any) (key, testkit.Resp) {
+		r := e.Call("POST", "/api/v1/api-keys", kc, body)
+		var k key
+		if r.Status == 201 {
+			r.JSON(t, &k)
+		}
+		return k, r
+	}
+	use := func(k key) testkit.Resp {
+		return e.Do(testkit.Request{Method: "GET", Path: "/api/v1/assessment/" + period + "/330802", Header: map[string]string{"X-API-Key": k.Key}})
+	}
+	now := time.Now()
+	t.Run("expiry is checked on creation", func(t *testing.T) {
+		k, r := create(map[string]any{"name": "默认有效期", "area_code": "330802"})
+		testkit.Want(t, r, 201)
+		if d := k.ExpiresAt.Sub(now); d < 89*24*time.Hour || d > 91*24*time.Hour {
+			t.Fatalf("default expiry %v ahead, want 90 days", d)
+		}
+		k, r = create(map[string]any{"name": "半年", "area_code": "330802", "expires_at": now.Add(180 * 24 * time.Hour).Format(time.RFC3339)})
+		testkit.Want(t, r, 201)
+		if d := k.ExpiresAt.Sub(now); d < 179*24*time.Hour || d > 181*24*time.Hour {
+			t.Fatalf("asked for 180 days, got %v", d)
+		}
+		for name, at := range map[string]time.Time{"two years": now.Add(2 * 365 * 24 * time.Hour), "yesterday": now.Add(-24 * time.Hour)} {
+			_, r := create(map[string]any{"name": name, "area_code": "330802", "expires_at": at.Format(time.RFC3339)})
+			testkit.Want(t, r, 422, "validation_failed")
+		}
+		_, r = create(map[string]any{"name": "坏时间", "area_code": "330802", "expires_at": "next week"})
+		testkit.Want(t, r, 400)
+	})
+	t.Run("an expired key is refused", func(t *testing.T) {
+		k, r := create(map[string]any{"name": "将过期", "area_code": "330802"})
+		testkit.Want(t, r, 201)
+		testkit.Want(t, use(k), 200)
+		// Time passes: the key's expiry is now behind us.
+		if err := e.DB.Exec("UPDATE api_keys SET expires_at = ? WHERE id = ?", now.Add(-time.Minute).UTC(), k.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		testkit.Want(t, use(k), 401, "api_key_expired")
+		// A key from before keys expired (no expiry stored) lasts 90 days from creation.
+		if err := e.DB.Exec("UPDATE api_keys SET expires_at = NULL, created_at = ? WHERE id = ?", now.Add(-91*24*time.Hour).UTC(), k.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		testkit.Want(t, use(k), 401, "api_key_expired")
+		if err := e.DB.Exec("UPDATE api_keys SET created_at = ? WHERE id = ?", now.Add(-89*24*time.Hour).UTC(), k.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		testkit.Want(t, use(k), 200)
+	})
+	t.Run("a key stops with its creator", func(t *testing.T) {
+		k, r := create(map[string]any{"name": "随人失效", "area_code": "330802"})
+		testkit.Want(t, r, 201)
+		testkit.Want(t, use(k), 200)
+		steps := []struct {
+			name   string
+			change map[string]any
+			works  bool
+		}{
+			{"creator disabled", map[string]any{"disabled": true}, false},
+			{"creator enabled again", map[string]any{"disabled": false}, true},
+			{"creator moved to another county", map[string]any{"area_code": "330881"}, false},
+			{"creator moved back", map[string]any{"area_code": "330802"}, true},
+			{"creator demoted", map[string]any{"role": "editor"}, false},
+		}
+		for _, st := range steps {
+			testkit.Want(t, e.Call("PATCH", kcPath, root, st.change), 200)
+			if st.works {
+				testkit.Want(t, use(k), 200)
+			} else {
+				testkit.Want(t, use(k), 401, "invalid_api_key")
+			}
+		}
+	})
 }

@@ -2,6 +2,8 @@ package api
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"wuzha/internal/fault"
 )
 
 type loginRequest struct {
@@ -29,6 +31,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	pair, err := s.Auth.Login(c.UserContext(), req.Username, req.Password, s.origin(c))
 	if err != nil {
+		if f, ok := fault.As(err); ok {
+			s.metrics.loginRefused.WithLabelValues(f.Code).Inc()
+		}
 		return err
 	}
 	return c.JSON(pair)

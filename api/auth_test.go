@@ -29,20 +29,21 @@ func TestStaffLoginLockout(t *testing.T) {
 		t.Fatalf("unknown user and wrong password differ: %v vs %v", a["detail"], b["detail"])
 	}
 
-	// Four more failures (five in all) lock the name, even for the right password.
+	// Four more failures (five in all) throttle the name: the next guess,
+	// even the right password, is refused unchecked until the delay passes.
 	for i := 0; i < 4; i++ {
 		e.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "kc_admin", "password": "wrong-" + strconv.Itoa(i)})
 	}
 	r := e.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "kc_admin", "password": "password-kc_admin"})
-	testkit.Want(t, r, 423, "account_locked")
+	testkit.Want(t, r, 429, "login_throttled")
 	if ra, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || ra <= 0 {
-		t.Fatalf("locked answer has Retry-After %q", r.Header.Get("Retry-After"))
+		t.Fatalf("throttled answer has Retry-After %q", r.Header.Get("Retry-After"))
 	}
-	// Unknown names lock the same way (no way to tell which names exist).
+	// Unknown names are throttled the same way (no way to tell which names exist).
 	for i := 0; i < 5; i++ {
 		e.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "ghost2", "password": "x-" + strconv.Itoa(i)})
 	}
-	testkit.Want(t, e.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "ghost2", "password": "x"}), 423, "account_locked")
+	testkit.Want(t, e.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "ghost2", "password": "x"}), 429, "login_throttled")
 
 	// Another user is not affected, and a staff sign-in is audited.
 	e.Staff("kc_editor", auth.Editor, "330802")
@@ -280,4 +281,30 @@ func TestPhoneNumbersNeverInPlainText(t *testing.T) {
 			t.Errorf("a log line contains phone %s", p)
 		}
 	}
+}
+
+// Logout ends only the caller's own sign-in: someone else's refresh token is
+// refused and keeps working for its owner.
+func TestLogoutOnlyEndsTheCallersOwnSignIn(t *testing.T) {
+	e := testkit.NewEnv(t)
+	e.Staff("alice", auth.Editor, "330802")
+	e.Staff("bob", auth.Editor, "330802")
+	alice := e.Login("alice", "password-alice")
+	bob := e.Login("bob", "password-bob")
+
+	r := e.Call("POST", "/api/v1/auth/logout", bob.AccessToken, map[string]string{"refresh_token": alice.RefreshToken})
+	testkit.Want(t, r, 403, "not_own_sign_in")
+	testkit.Want(t, e.Call("GET", "/api/v1/me", alice.AccessToken, nil), 200)
+	testkit.Want(t, e.Call("GET", "/api/v1/me", bob.AccessToken, nil), 200) // nothing of bob's ended either
+	r = e.Call("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": alice.RefreshToken})
+	testkit.Want(t, r, 200)
+
+	// An unknown token ends the caller's current sign-in (and only that).
+	bob2 := e.Login("bob", "password-bob")
+	testkit.Want(t, e.Call("POST", "/api/v1/auth/logout", bob.AccessToken, map[string]string{"refresh_token": "rt_unknown"}), 204)
+	testkit.Want(t, e.Call("GET", "/api/v1/me", bob.AccessToken, nil), 401)
+	testkit.Want(t, e.Call("GET", "/api/v1/me", bob2.AccessToken, nil), 200)
+	// The caller's own token: 204, and again 204 (idempotent).
+	testkit.Want(t, e.Call("POST", "/api/v1/auth/logout", bob2.AccessToken, map[string]string{"refresh_token": bob2.RefreshToken}), 204)
+	testkit.Want(t, e.Call("GET", "/api/v1/me", bob2.AccessToken, nil), 401)
 }

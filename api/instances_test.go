@@ -38,12 +38,12 @@ func TestTwoInstancesShareState(t *testing.T) {
 		t.Fatalf("second code on the other instance: %d, want 429", s)
 	}
 
-	// Login lockout counts failures on both.
+	// The sign-in throttle counts failures on both.
 	for i := 0; i < 3; i++ {
 		a.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "editor1", "password": "bad"})
 	}
 	for i := 0; i < 2; i++ {
 		b.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "editor1", "password": "bad"})
 	}
-	testkit.Want(t, a.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "editor1", "password": "password-editor1"}), 423)
+	testkit.Want(t, a.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "editor1", "password": "password-editor1"}), 429, "login_throttled")
 }

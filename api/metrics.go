@@ -16,6 +16,10 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// loginRefused counts refused password sign-ins by problem code:
+	// invalid_credentials (checked, wrong), login_throttled (too early, not
+	// checked), rate_limited (too many from one address).
+	loginRefused *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -28,8 +32,11 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "wuzha_http_request_duration_seconds", Help: "HTTP request latency by method and route pattern.",
 			Buckets: []float64{.002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"method", "route"}),
+		loginRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wuzha_login_refused_total", Help: "Refused password sign-ins by reason (invalid_credentials, login_throttled, rate_limited).",
+		}, []string{"reason"}),
 	}
-	reg.MustRegister(m.requests, m.latency)
+	reg.MustRegister(m.requests, m.latency, m.loginRefused)
 	return m
 }
 

@@ -118,6 +118,7 @@ func (s *Server) routes() {
 	v1.Get("/users", s.guard(roles(auth.Admin)), s.listUsers)
 	v1.Post("/users", s.guard(roles(auth.Admin)), s.createUser)
 	v1.Patch("/users/:id", s.guard(roles(auth.Admin)), s.updateUser)
+	v1.Post("/users/:id/unlock-login", s.guard(roles(auth.Admin)), s.unlockLogin)
 	v1.Get("/audit", s.guard(roles(auth.Admin)), s.listAudit)
 
 	v1.Use(s.apiNotFound)

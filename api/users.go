@@ -50,3 +50,14 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 	}
 	return c.JSON(u)
 }
+
+func (s *Server) unlockLogin(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return auth.ErrNotFound
+	}
+	if err := s.Auth.UnlockLogin(c.UserContext(), caller(c), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

@@ -145,3 +145,76 @@ func TestProfileValidation(t *testing.T) {
 	ed := e.Staff("editor1", auth.Editor, "330802")
 	testkit.Want(t, e.Call("PUT", "/api/v1/me/profile", ed, good), 403)
 }
+
+// Setting someone's password needs the acting admin's own password, ends the
+// target's sign-ins, and is never done by a same-area admin.
+func TestPasswordResetNeedsReauthentication(t *testing.T) {
+	e := testkit.NewEnv(t)
+	root := e.Staff("root", auth.Admin, "330800")
+	kc := e.Staff("kc_admin", auth.Admin, "330802")
+	e.Staff("kc_admin2", auth.Admin, "330802")
+	e.Staff("kc_editor", auth.Editor, "330802")
+	editorPair := e.Login("kc_editor", "password-kc_editor")
+	ids := map[string]int64{}
+	var list struct{ Items []auth.StaffUser }
+	e.Call("GET", "/api/v1/users?limit=100", root, nil).JSON(t, &list)
+	for _, u := range list.Items {
+		ids[u.Username] = u.ID
+	}
+	patch := func(token, who string, body map[string]any) testkit.Resp {
+		return e.Call("PATCH", "/api/v1/users/"+strconv.FormatInt(ids[who], 10), token, body)
+	}
+	pw := func(actor *string) map[string]any {
+		b := map[string]any{"password": "brand-new-pass-1"}
+		if actor != nil {
+			b["actor_password"] = *actor
+		}
+		return b
+	}
+	str := func(s string) *string { return &s }
+
+	cases := []struct {
+		name   string
+		token  string
+		target string
+		body   map[string]any
+		status int
+		code   string
+	}{
+		{"no own password", kc, "kc_editor", pw(nil), 403, "reauth_required"},
+		{"empty own password", kc, "kc_editor", pw(str("")), 403, "reauth_required"},
+		{"wrong own password", kc, "kc_editor", pw(str("not-my-password")), 403, "reauth_failed"},
+		{"the target's password is no proof", kc, "kc_editor", pw(str("password-kc_editor")), 403, "reauth_failed"},
+		{"a same-area admin, even with the own password", kc, "kc_admin2", pw(str("password-kc_admin")), 403, "peer_admin"},
+		{"a short new password, checked before re-authentication", kc, "kc_editor", map[string]any{"password": "short", "actor_password": "password-kc_admin"}, 422, "validation_failed"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			testkit.Want(t, patch(tc.token, tc.target, tc.body), tc.status, tc.code)
+		})
+	}
+	// Nothing changed: the editor still signs in with the old password.
+	testkit.Want(t, e.Call("GET", "/api/v1/me", editorPair.AccessToken, nil), 200)
+	e.Login("kc_editor", "password-kc_editor")
+
+	// With the own password: the reset applies and ends the target's sign-ins.
+	testkit.Want(t, patch(kc, "kc_editor", pw(str("password-kc_admin"))), 200)
+	testkit.Want(t, e.Call("GET", "/api/v1/me", editorPair.AccessToken, nil), 401)
+	testkit.Want(t, e.Call("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": editorPair.RefreshToken}), 401)
+	testkit.Want(t, e.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "kc_editor", "password": "password-kc_editor"}), 401)
+	e.Login("kc_editor", "brand-new-pass-1")
+
+	// The admin above resets the same-area admin's password.
+	testkit.Want(t, patch(root, "kc_admin2", pw(str("password-root"))), 200)
+	e.Login("kc_admin2", "brand-new-pass-1")
+	// Changes that set no password need no re-authentication.
+	testkit.Want(t, patch(kc, "kc_editor", map[string]any{"role": "reviewer"}), 200)
+
+	// Wrong own passwords count against the admin's own sign-in throttle, so a
+	// stolen access token cannot be used to guess its owner's password fast.
+	for i := 0; i < 5; i++ {
+		testkit.Want(t, patch(kc, "kc_editor", pw(str("guess-"+strconv.Itoa(i)))), 403, "reauth_failed")
+	}
+	testkit.Want(t, patch(kc, "kc_editor", pw(str("guess-x"))), 429, "login_throttled")
+	testkit.Want(t, e.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "kc_admin", "password": "password-kc_admin"}), 429, "login_throttled")
+}

@@ -18,6 +18,14 @@ const CODE_MESSAGES = {
   too_many_attempts: (wait) => (wait ? `尝试次数过多，请${formatWait(wait)}后再试` : '尝试次数过多，请稍后再试'),
   account_locked: (wait) =>
     wait ? `登录失败次数过多，账号已暂时锁定，请${formatWait(wait)}后再试` : '登录失败次数过多，账号已暂时锁定，请稍后再试',
+  login_throttled: (wait) =>
+    wait ? `登录失败次数过多，为保护账号安全，请${formatWait(wait)}后再试` : '登录失败次数过多，为保护账号安全，请稍后再试',
+  reauth_required: '请输入您本人的登录密码以确认身份',
+  reauth_failed: '您本人的登录密码不正确',
+  peer_admin: '同级管理员的密码只能由上级管理员重置',
+  not_own_sign_in: '该登录凭证不属于当前账号',
+  invalid_api_key: 'API 密钥无效或已撤销',
+  api_key_expired: 'API 密钥已过期，请联系管理员重新创建',
   invalid_phone: '请输入正确的 11 位手机号码',
   invalid_code: '验证码不正确，请核对后重新输入',
   code_expired: '验证码已过期，请重新获取',

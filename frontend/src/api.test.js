@@ -51,6 +51,11 @@ describe('problemMessage', () => {
     ['root_admin_required', 403, '考核规则只能由市级（根区域）管理员修改'],
     ['own_change', 403, '不能审批本区域提交的人口变更，须由上级区域的管理员审批'],
     ['change_decided', 409, '该变更申请已处理，请刷新后查看'],
+    ['reauth_required', 403, '请输入您本人的登录密码以确认身份'],
+    ['reauth_failed', 403, '您本人的登录密码不正确'],
+    ['peer_admin', 403, '同级管理员的密码只能由上级管理员重置'],
+    ['not_own_sign_in', 403, '该登录凭证不属于当前账号'],
+    ['api_key_expired', 401, 'API 密钥已过期，请联系管理员重新创建'],
   ])('maps code %s to Chinese', (code, status, want) => {
     expect(problemMessage(problem(status, code, { detail: 'english detail' }), { status })).toBe(want)
   })
@@ -59,6 +64,12 @@ describe('problemMessage', () => {
     expect(problemMessage(problem(429, 'rate_limited'), { retryAfter: 42 })).toBe('操作太频繁，请 42 秒后再试')
     expect(problemMessage(problem(423, 'account_locked'), { retryAfter: 600 })).toBe(
       '登录失败次数过多，账号已暂时锁定，请 10 分钟后再试',
+    )
+    expect(problemMessage(problem(429, 'login_throttled'), { retryAfter: 16 })).toBe(
+      '登录失败次数过多，为保护账号安全，请 16 秒后再试',
+    )
+    expect(problemMessage(problem(429, 'login_throttled'), { retryAfter: 900 })).toBe(
+      '登录失败次数过多，为保护账号安全，请 15 分钟后再试',
     )
   })
 

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/hex"
@@ -649,7 +650,9 @@ func areaPath(ctx context.Context, s *Service, code string) string {
 }
 
 // APIKey is a key the assessment system reads with: bound to an area,
-// read-only, stored only as a hash, revocable.
+// read-only, stored only as a hash, revocable, and expiring. It works only
+// while the admin who made it is still an enabled admin whose scope holds
+// the key's area.
 type APIKey struct {
 	ID         int64      `gorm:"primaryKey" json:"id"`
 	Name       string     `json:"name"`
@@ -661,6 +664,23 @@ type APIKey struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
+	// ExpiresAt is nil only for keys made before keys expired; those expire
+	// KeyDefaultTTL after they were made (see expiry).
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+// API key lifetimes: the default when none is asked for, and the longest.
+const (
+	KeyDefaultTTL = 90 * 24 * time.Hour
+	KeyMaxTTL     = 365 * 24 * time.Hour
+)
+
+// expiry is when the key stops working.
+func (k APIKey) expiry() time.Time {
+	if k.ExpiresAt != nil {
+		return *k.ExpiresAt
+	}
+	return k.CreatedAt.Add(KeyDefaultTTL)
 }
 
 // TableName is the API keys table.
@@ -677,8 +697,10 @@ func hashKey(k string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// CreateKey makes a key for an area inside the admin's scope.
-func (s *Service) CreateKey(ctx context.Context, c auth.Caller, name, areaCode string) (NewKey, error) {
+// CreateKey makes a key for an area inside the admin's scope. It expires at
+// expiresAt, which must lie in the future and at most KeyMaxTTL ahead; nil
+// means KeyDefaultTTL from now.
+func (s *Service) CreateKey(ctx context.Context, c auth.Caller, name, areaCode string, expiresAt *time.Time) (NewKey, error) {
 	if c.Role != auth.Admin {
 		return NewKey{}, fault.ErrRole
 	}
@@ -695,6 +717,17 @@ func (s *Service) CreateKey(ctx context.Context, c auth.Caller, name, areaCode s
 	} else if !c.InScope(a.Path) {
 		return NewKey{}, fault.ErrOutOfScope
 	}
+	now := time.Now().UTC()
+	expires := now.Add(KeyDefaultTTL)
+	if expiresAt != nil {
+		expires = expiresAt.UTC()
+		switch {
+		case !expires.After(now.Add(time.Minute)):
+			v.Add("expires_at", "有效期截止时间应晚于现在")
+		case expires.After(now.Add(KeyMaxTTL + time.Hour)):
+			v.Add("expires_at", "API 密钥有效期最长一年")
+		}
+	}
 	if err := v.Err(); err != nil {
 		return NewKey{}, err
 	}
@@ -703,12 +736,12 @@ func (s *Service) CreateKey(ctx context.Context, c auth.Caller, name, areaCode s
 		return NewKey{}, err
 	}
 	key := "wz_" + base64.RawURLEncoding.EncodeToString(raw)
-	k := APIKey{Name: name, AreaCode: a.Code, AreaPath: a.Path, KeyHash: hashKey(key), Prefix: key[:10], CreatedBy: c.UserID, CreatedAt: time.Now().UTC()}
+	k := APIKey{Name: name, AreaCode: a.Code, AreaPath: a.Path, KeyHash: hashKey(key), Prefix: key[:10], CreatedBy: c.UserID, CreatedAt: now, ExpiresAt: &expires}
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&k).Error; err != nil {
 			return err
 		}
-		return audit.Record(tx, c.Actor(), "apikey.create", a.Place(), fmt.Sprintf("apikey:%d", k.ID), map[string]any{"name": name})
+		return audit.Record(tx, c.Actor(), "apikey.create", a.Place(), fmt.Sprintf("apikey:%d", k.ID), map[string]any{"name": name, "expires_at": expires})
 	})
 	if err != nil {
 		return NewKey{}, err
@@ -723,6 +756,10 @@ func (s *Service) ListKeys(ctx context.Context, c auth.Caller) ([]APIKey, error)
 	}
 	out := []APIKey{}
 	err := s.db.WithContext(ctx).Where("area_path LIKE ?", c.ScopeLike()).Order("id DESC").Find(&out).Error
+	for i := range out {
+		e := out[i].expiry()
+		out[i].ExpiresAt = &e
+	}
 	return out, err
 }
 
@@ -746,8 +783,12 @@ func (s *Service) RevokeKey(ctx context.Context, c auth.Caller, id int64) error 
 // ErrKeyNotFound is a key that does not exist or is outside the scope.
 var ErrKeyNotFound = fault.New(fault.NotFound, "not_found", "密钥不存在")
 
-// ErrBadKey is a missing, unknown or revoked key.
+// ErrBadKey is a missing, unknown or revoked key, or one whose maker is no
+// longer an enabled admin over its area.
 var ErrBadKey = fault.New(fault.Unauthenticated, "invalid_api_key", "API 密钥无效或已撤销")
+
+// ErrKeyExpired is a key past its expiry.
+var ErrKeyExpired = fault.New(fault.Unauthenticated, "api_key_expired", "API 密钥已过期，请联系管理员重新创建")
 
 // Authenticate turns an API key into a read-only caller bound to the key's
 // area (an assessor there), and records its use in the audit log.
@@ -763,9 +804,30 @@ func (s *Service) Authenticate(ctx context.Context, key, ip, requestID, what str
 	if res.RowsAffected == 0 || k.RevokedAt != nil {
 		return auth.Caller{}, ErrBadKey
 	}
+	if !time.Now().Before(k.expiry()) {
+		return auth.Caller{}, ErrKeyExpired
+	}
+	// The key speaks for its maker: it stops when the maker is disabled,
+	// gone, no longer an admin, or moved to a scope without the key's area.
+	var maker struct {
+		Role     string
+		Disabled bool
+		Path     *string
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT users.role, users.disabled, areas.path FROM users LEFT JOIN areas ON areas.code = users.area_code WHERE users.id = ?`, k.CreatedBy).
+		Row().Scan(&maker.Role, &maker.Disabled, &maker.Path)
+	if errors.Is(err, sql.ErrNoRows) {
+		return auth.Caller{}, ErrBadKey
+	}
+	if err != nil {
+		return auth.Caller{}, fmt.Errorf("assessment: key maker: %w", err)
+	}
+	if maker.Disabled || auth.Role(maker.Role) != auth.Admin || maker.Path == nil || *maker.Path == "" || !strings.HasPrefix(k.AreaPath, *maker.Path) {
+		return auth.Caller{}, ErrBadKey
+	}
 	c := auth.Caller{Role: auth.Assessor, Username: "apikey:" + k.Prefix, AreaCode: k.AreaCode, AreaPath: k.AreaPath, IP: ip, RequestID: requestID, APIKeyID: k.ID}
 	now := time.Now().UTC()
-	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(&APIKey{}).Where("id = ?", k.ID).Update("last_used_at", now).Error; err != nil {
 			return err
 		}

@@ -82,7 +82,6 @@ func (SMSCode) TableName() string { return "sms_codes" }
 // Errors of sign-in.
 var (
 	ErrInvalidCredentials = fault.New(fault.Unauthenticated, "invalid_credentials", "用户名或密码错误")
-	ErrAccountLocked      = fault.New(fault.Locked, "account_locked", "登录失败次数过多，账号已暂时锁定，请稍后再试")
 	ErrUnauthenticated    = fault.New(fault.Unauthenticated, "unauthenticated", "请先登录")
 	ErrTokenInvalid       = fault.New(fault.Unauthenticated, "invalid_token", "登录已失效，请重新登录")
 	ErrTokenReused        = fault.New(fault.Unauthenticated, "token_reused", "登录凭证已被使用，为安全起见已退出登录，请重新登录")
@@ -96,9 +95,8 @@ var (
 
 // Limits of sign-in; fixed windows shared by all instances.
 const (
-	loginFailLimit  = 5
-	loginFailWindow = 15 * time.Minute
-	loginIPLimit    = 60
+	loginIPLimit    = 60 // password sign-ins per address per loginIPWindow
+	loginIPWindow   = 15 * time.Minute
 	smsPhoneLimit   = 1 // per minute
 	smsPhoneHourly  = 5
 	smsIPHourly     = 20
@@ -163,52 +161,55 @@ type Origin struct {
 }
 
 // Login signs staff in by username and password. Unknown users and wrong
-// passwords get the same error and take the same time; failures are counted
-// per username (known or not) in state shared by all instances, and after
-// loginFailLimit of them the name is locked until the window ends.
+// passwords get the same error and take the same time. Every guess is
+// counted against the name (known or not, in state shared by all instances)
+// before its password is checked; after loginFreeGuesses failures a guess
+// that comes before the growing delay has passed is refused unchecked
+// (login_throttled, with Retry-After). Refused sign-ins are audited with the
+// client's address.
 func (s *Service) Login(ctx context.Context, username, password string, o Origin) (TokenPair, error) {
 	username = strings.TrimSpace(username)
 	if username == "" || password == "" || len(username) > 64 || len(password) > 200 {
 		return TokenPair{}, ErrInvalidCredentials
 	}
-	if r, err := s.limiter.Hit(ctx, "login-ip:"+o.IP, loginIPLimit, loginFailWindow); err != nil {
+	if r, err := s.limiter.Hit(ctx, "login-ip:"+o.IP, loginIPLimit, loginIPWindow); err != nil {
 		return TokenPair{}, err
 	} else if !r.Allowed {
 		return TokenPair{}, ErrRateLimited.WithRetry(r.RetryAfter)
 	}
-	failKey := "login-fail:" + strings.ToLower(username)
-	fails, retry, err := s.limiter.Count(ctx, failKey, loginFailWindow)
-	if err != nil {
-		return TokenPair{}, err
-	}
-	if fails >= loginFailLimit {
-		return TokenPair{}, ErrAccountLocked.WithRetry(retry)
-	}
 	var u User
-	err = s.db.WithContext(ctx).Where("username = ?", username).Take(&u).Error
+	err := s.db.WithContext(ctx).Where("username = ?", username).Take(&u).Error
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return TokenPair{}, fmt.Errorf("auth: load user: %w", err)
 	}
+	known := err == nil
+	var who *User
+	if known {
+		who = &u
+	}
+	name := throttleName(username)
+	wait, err := s.claimGuess(ctx, name)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	if wait > 0 {
+		s.recordRefusedLogin(ctx, "auth.login_refused", username, who, o, map[string]any{"reason": "throttled", "retry_after_s": int(wait.Seconds() + 0.999)})
+		return TokenPair{}, throttled(wait)
+	}
 	hash := s.dummy
-	if err == nil && u.PasswordHash != nil {
+	if known && u.PasswordHash != nil {
 		hash = []byte(*u.PasswordHash)
 	}
-	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && err == nil && u.PasswordHash != nil && !u.Disabled && u.Role.IsStaff()
+	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && known && u.PasswordHash != nil && !u.Disabled && u.Role.IsStaff()
 	if !ok {
-		r, herr := s.limiter.Hit(ctx, failKey, loginFailLimit, loginFailWindow)
-		if herr != nil {
-			return TokenPair{}, herr
-		}
-		if r.Hits >= loginFailLimit {
-			return TokenPair{}, ErrAccountLocked.WithRetry(r.RetryAfter)
-		}
+		s.recordRefusedLogin(ctx, "auth.login_refused", username, who, o, map[string]any{"reason": "invalid_credentials"})
 		return TokenPair{}, ErrInvalidCredentials
-	}
-	if err := s.limiter.Reset(ctx, failKey, loginFailWindow); err != nil {
-		return TokenPair{}, err
 	}
 	var pair TokenPair
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		if _, err := clearGuesses(tx, name); err != nil {
+			return err
+		}
 		var err error
 		if pair, err = s.startSignIn(tx, u); err != nil {
 			return err
@@ -321,19 +322,33 @@ func (s *Service) revokeFamilyOf(ctx context.Context, tokenHash string) error {
 	})
 }
 
-// Logout ends the sign-in that refresh belongs to, if it is the caller's.
-// It is idempotent: an unknown or spent token changes nothing.
+// ErrNotOwnSignIn is a logout with a refresh token of someone else's sign-in.
+var ErrNotOwnSignIn = fault.New(fault.Forbidden, "not_own_sign_in", "该登录凭证不属于当前账号，不能用它退出登录")
+
+// Logout ends the sign-in that refresh belongs to, which must be the
+// caller's: another user's token is refused (403) and revokes nothing. A
+// token that is unknown ends the caller's current sign-in instead, so a
+// logout always signs the caller out and only the caller.
 func (s *Service) Logout(ctx context.Context, c Caller, refresh string) error {
+	var rt RefreshToken
+	res := s.db.WithContext(ctx).Where("token_hash = ?", sha256Hex(refresh)).Limit(1).Find(&rt)
+	if res.Error != nil {
+		return fmt.Errorf("auth: logout: %w", res.Error)
+	}
+	signIn := c.SignInID
+	if res.RowsAffected == 1 {
+		var si SignIn
+		found := s.db.WithContext(ctx).Where("id = ?", rt.SignInID).Limit(1).Find(&si)
+		if found.Error != nil {
+			return fmt.Errorf("auth: logout: %w", found.Error)
+		}
+		if found.RowsAffected == 1 && si.UserID != c.UserID {
+			return ErrNotOwnSignIn
+		}
+		signIn = rt.SignInID
+	}
 	return s.db.Tx(ctx, func(tx *gorm.DB) error {
-		var rt RefreshToken
-		err := tx.Where("token_hash = ?", sha256Hex(refresh)).Take(&rt).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return tx.Model(&SignIn{}).Where("id = ? AND revoked_at IS NULL", c.SignInID).Update("revoked_at", time.Now().UTC()).Error
-		}
-		if err != nil {
-			return err
-		}
-		return tx.Model(&SignIn{}).Where("id = ? AND user_id = ? AND revoked_at IS NULL", rt.SignInID, c.UserID).Update("revoked_at", time.Now().UTC()).Error
+		return tx.Model(&SignIn{}).Where("id = ? AND user_id = ? AND revoked_at IS NULL", signIn, c.UserID).Update("revoked_at", time.Now().UTC()).Error
 	})
 }
 

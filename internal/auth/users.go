@@ -34,6 +34,9 @@ type UserChange struct {
 	AreaCode *string `json:"area_code"`
 	Disabled *bool   `json:"disabled"`
 	Password *string `json:"password"`
+	// ActorPassword is the acting admin's own current password; a password
+	// change needs it.
+	ActorPassword *string `json:"actor_password"`
 }
 
 // StaffUser is a staff user as the users API shows it.
@@ -169,29 +172,50 @@ func (s *Service) ListUsers(ctx context.Context, c Caller, f UserFilter) ([]Staf
 	return out, nil
 }
 
-// UpdateUser changes a staff user inside the caller's scope. A user outside
-// the scope is not visible (not found). Disabling a user or changing their
-// password ends all their sign-ins. Admins cannot disable or demote themselves
-// (so an installation cannot lose its last admin by accident).
-func (s *Service) UpdateUser(ctx context.Context, c Caller, id int64, ch UserChange) (StaffUser, error) {
+// staffInScope loads a staff user for an admin's change: a user outside the
+// caller's scope is not visible (not found).
+func (s *Service) staffInScope(ctx context.Context, c Caller, id int64) (User, area.Area, error) {
 	if c.Role != Admin {
-		return StaffUser{}, fault.ErrRole
+		return User{}, area.Area{}, fault.ErrRole
 	}
-	// Reads and checks first, outside the write transaction (on SQLite the
-	// one connection is the transaction's while it runs).
 	var u User
 	if err := s.db.WithContext(ctx).Where("id = ? AND role <> ?", id, Resident).Take(&u).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return StaffUser{}, ErrNotFound
+			return User{}, area.Area{}, ErrNotFound
 		}
-		return StaffUser{}, err
+		return User{}, area.Area{}, err
 	}
-	if u.AreaCode == nil {
-		return StaffUser{}, ErrNotFound
+	if u.AreaCode == nil || u.Username == nil {
+		return User{}, area.Area{}, ErrNotFound
 	}
 	cur, err := s.areas.Get(ctx, *u.AreaCode)
 	if err != nil || !c.InScope(cur.Path) {
-		return StaffUser{}, ErrNotFound
+		return User{}, area.Area{}, ErrNotFound
+	}
+	return u, cur, nil
+}
+
+// UpdateUser changes a staff user inside the caller's scope. A user outside
+// the scope is not visible (not found). Disabling a user or changing their
+// password ends all their sign-ins. Admins cannot disable or demote themselves
+// (so an installation cannot lose its last admin by accident). Setting a
+// password needs the acting admin's own current password (actor_password),
+// and an admin of the same area as the caller keeps its password from the
+// caller: only an admin above may reset it.
+func (s *Service) UpdateUser(ctx context.Context, c Caller, id int64, ch UserChange) (StaffUser, error) {
+	// Reads and checks first, outside the write transaction (on SQLite the
+	// one connection is the transaction's while it runs).
+	u, cur, err := s.staffInScope(ctx, c, id)
+	if err != nil {
+		return StaffUser{}, err
+	}
+	if ch.Password != nil {
+		if u.Role == Admin && u.ID != c.UserID && cur.Path == c.AreaPath {
+			return StaffUser{}, ErrPeerAdmin
+		}
+		if ch.ActorPassword == nil || *ch.ActorPassword == "" {
+			return StaffUser{}, ErrReauthRequired
+		}
 	}
 	if u.ID == c.UserID && ((ch.Disabled != nil && *ch.Disabled) || (ch.Role != nil && *ch.Role != Admin)) {
 		return StaffUser{}, fault.New(fault.Conflict, "self_lockout", "不能停用自己或取消自己的管理员角色")
@@ -215,6 +239,11 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, id int64, ch UserCha
 	}
 	if err := v.Err(); err != nil {
 		return StaffUser{}, err
+	}
+	if ch.Password != nil {
+		if err := s.reauthenticate(ctx, c, ch.ActorPassword); err != nil {
+			return StaffUser{}, err
+		}
 	}
 	now := time.Now().UTC()
 	updates := map[string]any{"role": role, "area_code": a.Code, "updated_at": now}
@@ -248,6 +277,12 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, id int64, ch UserCha
 		}
 		if endSessions {
 			if err := tx.Model(&SignIn{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now).Error; err != nil {
+				return err
+			}
+		}
+		if ch.Password != nil {
+			// A new password starts its owner's guess count afresh.
+			if _, err := clearGuesses(tx, throttleName(*u.Username)); err != nil {
 				return err
 			}
 		}

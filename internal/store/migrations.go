@@ -477,4 +477,17 @@ CREATE TABLE area_changes (
 ){{table}};
 CREATE INDEX idx_area_changes_scope ON area_changes (status, scope_path);
 `},
+	// Password guesses are counted per sign-in name before they are checked
+	// (internal/auth/throttle.go), and API keys get an expiry; keys made
+	// before this step have none stored and expire 90 days after creation.
+	{12, "login throttles and api key expiry", `
+CREATE TABLE login_throttles (
+  name VARCHAR(64) NOT NULL PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  next_at {{ts}} NOT NULL,
+  updated_at {{ts}} NOT NULL
+){{table}};
+CREATE INDEX idx_login_throttles_updated ON login_throttles (updated_at);
+ALTER TABLE api_keys ADD COLUMN expires_at {{ts}} NULL;
+`},
 }

@@ -23,7 +23,7 @@ import (
 // models are every stored type; each must match its migrated table exactly.
 var models = []any{
 	&area.Area{}, &taxonomy.Code{}, &auth.User{}, &auth.Profile{}, &auth.SignIn{},
-	&auth.RefreshToken{}, &auth.SMSCode{}, &audit.Entry{},
+	&auth.RefreshToken{}, &auth.SMSCode{}, &audit.Entry{}, &auth.LoginThrottle{}, &assessment.APIKey{},
 	&rule.Stored{}, &assessment.Snapshot{},
 	&quiz.Question{}, &quiz.QuestionVersion{}, &area.Change{},
 }
@@ -73,8 +73,9 @@ func checkSchema(t *testing.T, db *store.DB) map[string][]string {
 	got["rate_counters"] = columnsOf(t, db, "rate_counters")
 	var versions []int
 	db.Raw("SELECT version FROM schema_migrations ORDER BY version").Scan(&versions)
-	if len(versions) == 0 || versions[len(versions)-1] != store.SchemaVersion() { // versions may have gaps
-		t.Errorf("recorded migrations %v, want %d", versions, store.SchemaVersion())
+	// Versions may have gaps (parallel branches take numbers ahead).
+	if len(versions) == 0 || versions[len(versions)-1] != store.SchemaVersion() {
+		t.Errorf("recorded migrations %v, want up to %d", versions, store.SchemaVersion())
 	}
 	return got
 }
