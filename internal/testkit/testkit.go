@@ -275,11 +275,19 @@ func (e *Env) Do(r Request) Resp {
 		req.Header.Set("Authorization", "Bearer "+r.Token)
 	}
 	for k, v := range r.Header {
+		if strings.EqualFold(k, "Host") {
+			req.Host = v // what a client puts in the Host header
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	// app.Test always connects from 0.0.0.0, which NewEnv trusts as a proxy.
 	remote := "192.0.2.1"
-	if r.Remote != "" {
+	if ap, err := netip.ParseAddrPort(r.Remote); err == nil {
+		remote = ap.Addr().String()
+	} else if a, err := netip.ParseAddr(r.Remote); err == nil {
+		remote = a.String()
+	} else if r.Remote != "" {
 		remote = strings.Split(r.Remote, ":")[0]
 	}
 	if req.Header.Get("X-Forwarded-For") == "" {
