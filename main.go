@@ -175,16 +175,25 @@ func wire(cfg *config.Config, log *slog.Logger) (*services, error) {
 		s.close()
 		return nil, err
 	}
-	outbox, err := sms.NewOutbox(cfg.SMSOutbox)
-	if err != nil {
-		s.close()
-		return nil, err
+	var sender sms.Sender
+	if cfg.SMSSender == "http" {
+		sender = sms.NewHTTP(cfg.SMSHTTPURL, cfg.SMSHTTPToken)
+	} else {
+		outbox, err := sms.NewOutbox(cfg.SMSOutbox)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		if cfg.Production() {
+			log.Warn("WUZHA_SMS_SENDER=outbox in production: no message is delivered; codes and phone numbers are written in clear to the outbox file", "path", cfg.SMSOutbox)
+		}
+		sender = outbox
 	}
 	s.content = content.NewService(db, s.areas, s.codes)
 	s.quiz = quiz.NewService(db, s.areas, s.codes)
 	s.session = session.NewService(db, s.areas, s.quiz)
 	s.awareness = awareness.NewService(db, s.areas, s.codes)
-	s.auth = auth.NewService(db, s.areas, s.codes, s.limiter, vault, outbox,
+	s.auth = auth.NewService(db, s.areas, s.codes, s.limiter, vault, sender,
 		auth.Config{JWTSecret: cfg.JWTSecret, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL}, log)
 	return s, nil
 }
@@ -211,7 +220,7 @@ func serve(cfg config.Config, log *slog.Logger) error {
 	srv := api.New(api.Deps{
 		Log: log, DB: svc.db, Auth: svc.auth, Content: svc.content, Quiz: svc.quiz, Sessions: svc.session, Awareness: svc.awareness,
 		Assessment: asmt, Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
-		Limiter: svc.limiter, Frontend: frontend.Dist(), TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit,
+		Limiter: svc.limiter, Frontend: frontend.Dist(), TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit, PublicURL: cfg.PublicURL,
 	})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

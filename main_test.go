@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -383,4 +384,69 @@ func lastCode(t *testing.T, outbox, phone string) string {
 		t.Fatalf("no code for %s", phone)
 	}
 	return code
+}
+
+// TestProductionStart: production refuses to start without a public address
+// or an explicit SMS sender, saying which; with a gateway configured, codes
+// go to the gateway and nothing is written to an outbox file.
+func TestProductionStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	secret := "WUZHA_JWT_SECRET=" + strings.Repeat("QUJDRA", 8)
+	key := "WUZHA_PHONE_KEY=" + strings.Repeat("QUJDRA", 8)
+	for _, tc := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"no public address", []string{"WUZHA_SMS_SENDER=outbox", "WUZHA_PUBLIC_URL="}, "WUZHA_PUBLIC_URL"},
+		{"no SMS sender", []string{"WUZHA_PUBLIC_URL=https://wuzha.example.gov.cn", "WUZHA_SMS_SENDER="}, "WUZHA_SMS_SENDER"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := wuzha(t, append([]string{"WUZHA_ENV=production", secret, key, "WUZHA_DATA_DIR=" + dir, "WUZHA_DB_DSN=", "WUZHA_ADDR=" + freePort(t)}, tc.env...), "", "serve")
+			// Today's code would serve instead of refusing: stop it then.
+			kill := time.AfterFunc(20*time.Second, func() { _ = cmd.Process.Kill() })
+			defer kill.Stop()
+			out, err := cmd.CombinedOutput()
+			if err == nil || !strings.Contains(string(out), tc.want) {
+				t.Fatalf("serve: %v, output %q; want a refusal naming %s", err, out, tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "sms-outbox.jsonl")); err == nil {
+				t.Fatal("an outbox file was written")
+			}
+		})
+	}
+
+	t.Run("gateway", func(t *testing.T) {
+		var mu sync.Mutex
+		var got []map[string]string
+		gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var m map[string]string
+			_ = json.NewDecoder(r.Body).Decode(&m)
+			if r.Header.Get("Authorization") != "Bearer gw-token" {
+				w.WriteHeader(401)
+				return
+			}
+			mu.Lock()
+			got = append(got, m)
+			mu.Unlock()
+		}))
+		defer gw.Close()
+		dir := t.TempDir()
+		p := startServe(t, []string{"WUZHA_ENV=production", secret, key, "WUZHA_DATA_DIR=" + dir, "WUZHA_DB_DSN=", "WUZHA_REDIS_URL=",
+			"WUZHA_PUBLIC_URL=https://wuzha.example.gov.cn", "WUZHA_SMS_SENDER=http", "WUZHA_SMS_HTTP_URL=" + gw.URL, "WUZHA_SMS_HTTP_TOKEN=gw-token"})
+		if st, body := p.call(t, "POST", "/api/v1/auth/sms-code", "", map[string]any{"phone": "13800138000"}); st != 204 {
+			t.Fatalf("sms-code: %d %v", st, body)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(got) != 1 || got[0]["phone"] != "13800138000" || !strings.Contains(got[0]["text"], "验证码") {
+			t.Fatalf("the gateway received %v", got)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "sms-outbox.jsonl")); err == nil {
+			t.Fatal("an outbox file was written")
+		}
+	})
 }

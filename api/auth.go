@@ -15,13 +15,18 @@ type refreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
+// SessionCode, optional, is the join code of the in-person session the
+// resident came from: an open session's sign-ins are limited per session
+// (sized for a hall behind one address) instead of per address.
 type smsCodeRequest struct {
-	Phone string `json:"phone"`
+	Phone       string `json:"phone"`
+	SessionCode string `json:"session_code"`
 }
 
 type smsLoginRequest struct {
-	Phone string `json:"phone"`
-	Code  string `json:"code"`
+	Phone       string `json:"phone"`
+	Code        string `json:"code"`
+	SessionCode string `json:"session_code"`
 }
 
 func (s *Server) login(c *fiber.Ctx) error {
@@ -67,7 +72,11 @@ func (s *Server) sendSMSCode(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	if err := s.Auth.SendCode(c.UserContext(), req.Phone, s.origin(c)); err != nil {
+	o, err := s.joinFlowOrigin(c, req.SessionCode)
+	if err != nil {
+		return err
+	}
+	if err := s.Auth.SendCode(c.UserContext(), req.Phone, o); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -78,7 +87,11 @@ func (s *Server) smsLogin(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	pair, err := s.Auth.LoginSMS(c.UserContext(), req.Phone, req.Code, s.origin(c))
+	o, err := s.joinFlowOrigin(c, req.SessionCode)
+	if err != nil {
+		return err
+	}
+	pair, err := s.Auth.LoginSMS(c.UserContext(), req.Phone, req.Code, o)
 	if err != nil {
 		return err
 	}

@@ -127,7 +127,8 @@ func (s *Server) trusted(a netip.Addr) bool {
 }
 
 func (s *Server) origin(c *fiber.Ctx) auth.Origin {
-	return auth.Origin{IP: s.clientIP(c), RequestID: requestID(c)}
+	ip := s.clientIP(c)
+	return auth.Origin{IP: ip, Net: netKey(ip), RequestID: requestID(c)}
 }
 
 // caller is the authenticated caller of the request (zero when anonymous).
@@ -198,11 +199,11 @@ func (s *Server) guard(a access) fiber.Handler {
 	}
 }
 
-// limit allows n requests per window per client address on a route, in state
-// shared by every instance.
+// limit allows n requests per window per client address (an IPv6 client's
+// /64) on a route, in state shared by every instance.
 func (s *Server) limit(name string, n int, window time.Duration) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		r, err := s.Limiter.Hit(c.UserContext(), "route:"+name+":"+s.clientIP(c), n, window)
+		r, err := s.Limiter.Hit(c.UserContext(), "route:"+name+":"+s.clientNet(c), n, window)
 		if err != nil {
 			return err
 		}

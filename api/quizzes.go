@@ -160,8 +160,13 @@ func (s *Server) startAttempt(c *fiber.Ctx) error {
 		return err
 	}
 	if req.SessionCode != "" {
-		// Through a grid worker's session: the attempt counts for the session's grid.
-		if r, err = s.Sessions.Respondent(c.UserContext(), req.SessionCode, id, r); err != nil {
+		// Through a grid worker's session: the attempt counts for the
+		// session's grid. Wrong codes count against the caller.
+		err := s.testCode(c, sessionCodes, func() (err error) {
+			r, err = s.Sessions.Respondent(c.UserContext(), req.SessionCode, id, r)
+			return err
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -236,7 +241,11 @@ func (s *Server) lookupPrize(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	p, err := s.Quiz.LookupPrize(c.UserContext(), caller(c), req.Code)
+	var p quiz.PrizeView
+	err := s.testCode(c, prizeCodes, func() (err error) {
+		p, err = s.Quiz.LookupPrize(c.UserContext(), caller(c), req.Code)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -248,7 +257,11 @@ func (s *Server) redeemPrize(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	p, err := s.Quiz.Redeem(c.UserContext(), caller(c), req.Code)
+	var p quiz.PrizeView
+	err := s.testCode(c, prizeCodes, func() (err error) {
+		p, err = s.Quiz.Redeem(c.UserContext(), caller(c), req.Code)
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -84,9 +84,9 @@ func (s *Server) routes() {
 	// Grid workers' in-person sessions.
 	v1.Post("/sessions", s.guard(roles(auth.GridWorker)), s.openSession)
 	v1.Get("/sessions", s.guard(roles(auth.GridWorker)), s.mySessions)
-	v1.Get("/sessions/join/:code", s.limit("join", 30, time.Minute), s.guard(public), s.joinSession)
-	v1.Get("/sessions/join/:code/qr.png", s.limit("join-qr", 60, time.Minute), s.guard(public), s.sessionQR("png"))
-	v1.Get("/sessions/join/:code/qr.svg", s.limit("join-qr", 60, time.Minute), s.guard(public), s.sessionQR("svg"))
+	v1.Get("/sessions/join/:code", s.guard(public), s.sessionCodeLimit("join", sessionJoinHourly, time.Hour), s.joinSession)
+	v1.Get("/sessions/join/:code/qr.png", s.guard(public), s.sessionCodeLimit("join", sessionJoinHourly, time.Hour), s.sessionQR("png"))
+	v1.Get("/sessions/join/:code/qr.svg", s.guard(public), s.sessionCodeLimit("join", sessionJoinHourly, time.Hour), s.sessionQR("svg"))
 	v1.Get("/grids/:code/qr.svg", s.limit("join-qr", 60, time.Minute), s.guard(public), s.gridQR)
 	v1.Get("/sessions/:id", s.guard(staff), s.getSession)
 	v1.Post("/sessions/:id/close", s.guard(staff), s.closeSession)

@@ -23,6 +23,7 @@ import (
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
 	"wuzha/internal/awareness"
+	"wuzha/internal/config"
 	"wuzha/internal/content"
 	"wuzha/internal/fault"
 	"wuzha/internal/quiz"
@@ -53,6 +54,9 @@ type Deps struct {
 	Frontend       fs.FS
 	TrustedProxies []netip.Prefix
 	MaxUploadBytes int // the largest request body (area imports); JSON bodies are capped lower
+	// PublicURL is the configured address (WUZHA_PUBLIC_URL, no trailing
+	// slash) every link and QR code points at; request headers never are.
+	PublicURL string
 }
 
 // Server holds the dependencies of every handler.
@@ -70,6 +74,9 @@ const maxJSONBody = 64 << 10
 func New(d Deps) *Server {
 	if d.MaxUploadBytes == 0 {
 		d.MaxUploadBytes = 8 << 20
+	}
+	if d.PublicURL == "" {
+		d.PublicURL = config.DefaultPublicURL
 	}
 	s := &Server{Deps: d}
 	reg := prometheus.NewRegistry()

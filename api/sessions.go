@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 
 	"github.com/gofiber/fiber/v2"
 	qrcode "github.com/skip2/go-qrcode"
@@ -15,7 +16,7 @@ type openSessionRequest struct {
 	QuizID int64 `json:"quiz_id"`
 }
 
-// sessionView adds the join URL (on this server's address) to a session.
+// sessionView adds the join URL (on the configured public address) to a session.
 type sessionView struct {
 	session.View
 	JoinURL string `json:"join_url"`
@@ -24,11 +25,14 @@ type sessionView struct {
 }
 
 func (s *Server) withJoin(c *fiber.Ctx, v session.View) sessionView {
-	return sessionView{View: v, JoinURL: joinURL(c, v.JoinCode),
+	return sessionView{View: v, JoinURL: s.joinURL(v.JoinCode),
 		QRPNG: "/api/v1/sessions/join/" + v.JoinCode + "/qr.png", QRSVG: "/api/v1/sessions/join/" + v.JoinCode + "/qr.svg"}
 }
 
-func joinURL(c *fiber.Ctx, code string) string { return c.BaseURL() + "/join/" + code }
+// joinURL is a session's join link on WUZHA_PUBLIC_URL. It never comes from
+// the request (Host, X-Forwarded-Host): a QR code printed or cached from a
+// forged request must not lead residents to another site.
+func (s *Server) joinURL(code string) string { return s.PublicURL + "/join/" + url.PathEscape(code) }
 
 func (s *Server) openSession(c *fiber.Ctx) error {
 	var req openSessionRequest
@@ -93,7 +97,7 @@ func (s *Server) sessionQR(format string) fiber.Handler {
 		if _, err := s.Sessions.Resolve(c.UserContext(), code); err != nil {
 			return err
 		}
-		q, err := qrcode.New(joinURL(c, code), qrcode.Medium)
+		q, err := qrcode.New(s.joinURL(code), qrcode.Medium)
 		if err != nil {
 			return err
 		}
@@ -135,7 +139,7 @@ func (s *Server) gridQR(c *fiber.Ctx) error {
 	if err != nil || g.Level != area.Grid {
 		return errAreaNotFound
 	}
-	q, err := qrcode.New(c.BaseURL()+"/join/grid/"+g.Code, qrcode.Medium)
+	q, err := qrcode.New(s.PublicURL+"/join/grid/"+url.PathEscape(g.Code), qrcode.Medium)
 	if err != nil {
 		return err
 	}

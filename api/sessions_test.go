@@ -30,7 +30,7 @@ func openSession(t *testing.T, e *testkit.Env, worker string, quizID int64) sess
 	testkit.Want(t, r, 201)
 	var s sessionResp
 	r.JSON(t, &s)
-	if len(s.JoinCode) != 6 || s.JoinURL == "" {
+	if len(s.JoinCode) != 10 || s.JoinURL != testkit.PublicURL+"/join/"+s.JoinCode {
 		t.Fatalf("session %+v", s)
 	}
 	return s
@@ -94,7 +94,7 @@ func TestSessionAttributionAndLifecycle(t *testing.T) {
 	// Wrong quiz for the code, unknown code.
 	g := newQuizFixture(t, e, nil)
 	testkit.Want(t, startVia(e, bob, g.quizID, s.JoinCode), 422, "session_quiz_mismatch")
-	testkit.Want(t, startVia(e, alice, f.quizID, "000000"), 404)
+	testkit.Want(t, startVia(e, alice, f.quizID, "1000000000"), 404)
 
 	// Close: no new attempts through it; the started one may still finish.
 	testkit.Want(t, e.Call("POST", fmt.Sprintf("/api/v1/sessions/%d/close", s.ID), worker, nil), 200)
@@ -150,13 +150,13 @@ func TestSessionScopeAndBadInput(t *testing.T) {
 	// Guessing join codes is rate limited.
 	limited := false
 	for i := 0; i < 40; i++ {
-		if e.Call("GET", fmt.Sprintf("/api/v1/sessions/join/%06d", 100000+i), "", nil).Status == 429 {
+		if e.Call("GET", fmt.Sprintf("/api/v1/sessions/join/%010d", 1000000000+i), "", nil).Status == 429 {
 			limited = true
 			break
 		}
 	}
 	if !limited {
-		t.Fatal("40 join-code guesses in a minute were not limited")
+		t.Fatal("40 wrong join codes were not limited")
 	}
 }
 
@@ -182,14 +182,14 @@ func TestSessionQRDecodesToJoinURL(t *testing.T) {
 	if err != nil {
 		t.Fatalf("decode: %v", err)
 	}
-	if res.GetText() != s.JoinURL || res.GetText() != "http://example.com/join/"+s.JoinCode {
+	if res.GetText() != s.JoinURL || res.GetText() != testkit.PublicURL+"/join/"+s.JoinCode {
 		t.Fatalf("QR says %q, join URL is %q", res.GetText(), s.JoinURL)
 	}
 	svg := e.Call("GET", "/api/v1/sessions/join/"+s.JoinCode+"/qr.svg", "", nil)
 	if svg.Status != 200 || !bytes.HasPrefix(svg.Body, []byte("<svg")) {
 		t.Fatalf("qr.svg: %d %.80s", svg.Status, svg.Body)
 	}
-	testkit.Want(t, e.Call("GET", "/api/v1/sessions/join/999999/qr.png", "", nil), 404)
+	testkit.Want(t, e.Call("GET", "/api/v1/sessions/join/9999999999/qr.png", "", nil), 404)
 }
 
 // Training quizzes: staff take them, they never count toward residents'

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -156,8 +157,33 @@ func (s *Server) reader(c *fiber.Ctx) (content.Reader, error) {
 	if d := c.Get("X-Device-Id"); deviceIDPattern.MatchString(d) {
 		return content.Reader{Key: "d:" + d}, nil
 	}
-	sum := sha256.Sum256([]byte("wuzha-viewer|" + s.clientIP(c)))
+	sum := sha256.Sum256([]byte("wuzha-viewer|" + s.clientNet(c)))
 	return content.Reader{Key: "a:" + hex.EncodeToString(sum[:12])}, nil
+}
+
+// Reach limits. Device ids are chosen by the client, so one address adds at
+// most readersPerAddress new anonymous readers to a warning a day (a family,
+// an office behind one address), and at most newReadersHourly new readers
+// of any kind across all warnings an hour. Beyond them a reading is answered
+// as usual but not counted.
+const (
+	readersPerAddress = 20
+	newReadersHourly  = 300
+)
+
+// admitReader is asked before a reader's first view of the day is counted.
+func (s *Server) admitReader(c *fiber.Ctx, id int64, r content.Reader) func() (bool, error) {
+	return func() (bool, error) {
+		net := s.clientNet(c)
+		if r.UserID == 0 {
+			res, err := s.Limiter.Hit(c.UserContext(), "reach:"+strconv.FormatInt(id, 10)+":"+net, readersPerAddress, 24*time.Hour)
+			if err != nil || !res.Allowed {
+				return false, err
+			}
+		}
+		res, err := s.Limiter.Hit(c.UserContext(), "reach:"+net, newReadersHourly, time.Hour)
+		return err == nil && res.Allowed, err
+	}
 }
 
 func (s *Server) getWarning(c *fiber.Ctx) error {
@@ -175,7 +201,7 @@ func (s *Server) getWarning(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		if err := s.Content.RecordView(c.UserContext(), id, r); err != nil {
+		if err := s.Content.RecordView(c.UserContext(), id, r, s.admitReader(c, id, r)); err != nil {
 			return err
 		}
 		if cl.Role == auth.Resident {

@@ -172,7 +172,7 @@ test('a grid worker runs an in-person session and redeems the prize', { timeout:
   const qrBox = await qr.boundingBox()
   assert.ok(qrBox.width >= 280, `the QR code is large: ${qrBox.width}px`)
   const joinCode = (await wp.getByTestId('join-code').textContent()).replace(/\s/g, '')
-  assert.match(joinCode, /^\d{6}$/)
+  assert.match(joinCode, /^\d{10}$/)
   const joinURL = (await wp.getByTestId('join-url').textContent()).trim()
   assert.equal(joinURL, `${server.baseURL}/join/${joinCode}`)
   assert.equal(await wp.getByTestId('count-submitted').textContent(), '0')
@@ -195,11 +195,21 @@ test('a grid worker runs an in-person session and redeems the prize', { timeout:
   // Sign in by SMS; the profile comes with the session's grid preset.
   await rp.waitForURL((url) => url.pathname === '/login')
   await rp.getByTestId('phone').locator('input').fill(RESIDENT_PHONE)
+  // The sign-in carries the session's code: it is counted in the session's
+  // own limit, not the per-address one a hall full of residents would share.
+  const signInBodies = []
+  rp.on('request', (req) => {
+    if (/\/api\/v1\/auth\/sms-(code|login)$/.test(req.url())) signInBodies.push(JSON.parse(req.postData() || '{}'))
+  })
   const sentAfter = Date.now() - 1000
   await rp.getByTestId('send-code').click()
   await rp.getByTestId('code').locator('input').fill(await server.latestCode(RESIDENT_PHONE, { after: sentAfter }))
   await rp.getByTestId('sign-in').click()
   await rp.waitForURL((url) => url.pathname === '/profile')
+  assert.deepEqual(
+    signInBodies.map((b) => b.session_code),
+    [joinCode, joinCode],
+  )
   await gridPreset(rp)
   await rp.getByRole('radiogroup', { name: '年龄段' }).getByRole('radio', { name: '60岁及以上' }).click()
   await rp.getByRole('radiogroup', { name: '职业' }).getByRole('radio', { name: '离退休人员' }).click()

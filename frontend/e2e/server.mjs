@@ -54,14 +54,16 @@ export async function startServer({ readyTimeoutMs = 30_000 } = {}) {
   }
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'wuzha-e2e-'))
   const port = await freePort()
+  const baseURL = `http://127.0.0.1:${port}`
   const env = {
     ...process.env,
     WUZHA_ADDR: `127.0.0.1:${port}`,
     WUZHA_DATA_DIR: dataDir,
     WUZHA_DB_DSN: '',
     WUZHA_SMS_OUTBOX: path.join(dataDir, 'sms-outbox.jsonl'),
+    // Join links and QR codes point at the configured address, never at the request's Host.
+    WUZHA_PUBLIC_URL: baseURL,
   }
-  const baseURL = `http://127.0.0.1:${port}`
 
   let log = ''
   const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] })

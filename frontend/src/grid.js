@@ -35,10 +35,19 @@ export function weakestFraudTypes(lines, n = 3) {
     .slice(0, n)
 }
 
-/** formatJoinCode spaces a 6-digit join code for reading aloud: "123 456". */
+/**
+ * formatJoinCode spaces a join code for reading aloud: ten digits like a
+ * phone number, "123 456 7890"; the six-digit codes of older sessions "123 456".
+ */
 export function formatJoinCode(code) {
   const c = String(code ?? '').replace(/\D/g, '')
+  if (c.length === 10) return `${c.slice(0, 3)} ${c.slice(3, 6)} ${c.slice(6)}`
   return c.length === 6 ? `${c.slice(0, 3)} ${c.slice(3)}` : c
+}
+
+/** joinCodeOf is the session code in a query value, or '' if it is not one. */
+export function joinCodeOf(v) {
+  return typeof v === 'string' && /^\d{6,12}$/.test(v) ? v : ''
 }
 
 /** sessionState says whether a session is open, closed or expired (at `now`). */

@@ -61,6 +61,7 @@ describe('weakestFraudTypes', () => {
 
 describe('sessions', () => {
   it('spaces a join code', () => {
+    expect(formatJoinCode('1234567890')).toBe('123 456 7890')
     expect(formatJoinCode('123456')).toBe('123 456')
     expect(formatJoinCode('12')).toBe('12')
   })

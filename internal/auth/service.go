@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,6 +104,10 @@ const (
 	smsCodeTTL      = 5 * time.Minute
 	smsCodeTries    = 5
 	smsLoginIPLimit = 30 // per 10 minutes
+	// An open session's join flow: one bucket per session, sized for a
+	// village hall whose residents share one address (venue Wi-Fi, carrier NAT).
+	smsSessionHourly      = 300
+	smsLoginSessionHourly = 600
 )
 
 // Config is what the service needs from the installation.
@@ -158,6 +163,22 @@ type TokenUser struct {
 type Origin struct {
 	IP        string
 	RequestID string
+	// Net is the key of per-address limits: the IPv4 address, or the /64 of
+	// an IPv6 address (one subscriber's prefix, which it can rotate within).
+	// Empty means IP.
+	Net string
+	// SessionID is the open in-person session whose join flow the request
+	// belongs to (0: none). Its sign-ins are counted in that session's
+	// bucket, sized for a hall behind one address, not per address.
+	SessionID int64
+}
+
+// net is the per-address limit key.
+func (o Origin) net() string {
+	if o.Net != "" {
+		return o.Net
+	}
+	return o.IP
 }
 
 // Login signs staff in by username and password. Unknown users and wrong
@@ -172,7 +193,7 @@ func (s *Service) Login(ctx context.Context, username, password string, o Origin
 	if username == "" || password == "" || len(username) > 64 || len(password) > 200 {
 		return TokenPair{}, ErrInvalidCredentials
 	}
-	if r, err := s.limiter.Hit(ctx, "login-ip:"+o.IP, loginIPLimit, loginIPWindow); err != nil {
+	if r, err := s.limiter.Hit(ctx, "login-ip:"+o.net(), loginIPLimit, loginIPWindow); err != nil {
 		return TokenPair{}, err
 	} else if !r.Allowed {
 		return TokenPair{}, ErrRateLimited.WithRetry(r.RetryAfter)
@@ -393,19 +414,25 @@ WHERE sign_ins.id = ? AND sign_ins.user_id = ?`, sid, uid).Row().Scan(&row.ID, &
 }
 
 // SendCode sends a 6-digit sign-in code to phone. Sending is limited per
-// phone (one a minute, five an hour) and per client address.
+// phone (one a minute, five an hour) and per client address, or per open
+// session for a session's join flow.
 func (s *Service) SendCode(ctx context.Context, rawPhone string, o Origin) error {
 	n, err := phone.Normalize(rawPhone)
 	if err != nil {
 		return ErrInvalidPhone
 	}
 	ph := s.vault.Hash(n)
-	for _, l := range []struct {
+	type lim struct {
 		key    string
 		limit  int
 		window time.Duration
-	}{
-		{"sms-ip:" + o.IP, smsIPHourly, time.Hour},
+	}
+	crowd := lim{"sms-ip:" + o.net(), smsIPHourly, time.Hour}
+	if o.SessionID != 0 {
+		crowd = lim{"sms-session:" + strconv.FormatInt(o.SessionID, 10), smsSessionHourly, time.Hour}
+	}
+	for _, l := range []lim{
+		crowd,
 		{"sms-phone-min:" + ph, smsPhoneLimit, time.Minute},
 		{"sms-phone-hour:" + ph, smsPhoneHourly, time.Hour},
 	} {
@@ -460,7 +487,11 @@ func (s *Service) LoginSMS(ctx context.Context, rawPhone, code string, o Origin)
 	if err != nil {
 		return TokenPair{}, ErrInvalidPhone
 	}
-	if r, err := s.limiter.Hit(ctx, "sms-login-ip:"+o.IP, smsLoginIPLimit, 10*time.Minute); err != nil {
+	key, limit, window := "sms-login-ip:"+o.net(), smsLoginIPLimit, 10*time.Minute
+	if o.SessionID != 0 {
+		key, limit, window = "sms-login-session:"+strconv.FormatInt(o.SessionID, 10), smsLoginSessionHourly, time.Hour
+	}
+	if r, err := s.limiter.Hit(ctx, key, limit, window); err != nil {
 		return TokenPair{}, err
 	} else if !r.Allowed {
 		return TokenPair{}, ErrRateLimited.WithRetry(r.RetryAfter)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,6 +25,10 @@ type Config struct {
 	DBDSN          string         // WUZHA_DB_DSN: empty = SQLite in DataDir; "mysql://user:pass@tcp(host:3306)/db?…"
 	Env            string         // WUZHA_ENV: development | production
 	SMSOutbox      string         // WUZHA_SMS_OUTBOX
+	SMSSender      string         // WUZHA_SMS_SENDER: outbox | http (production must choose)
+	SMSHTTPURL     string         // WUZHA_SMS_HTTP_URL: the gateway the http sender posts to
+	SMSHTTPToken   string         // WUZHA_SMS_HTTP_TOKEN: bearer token for that gateway (optional)
+	PublicURL      string         // WUZHA_PUBLIC_URL: the address every link and QR code points at
 	RedisURL       string         // WUZHA_REDIS_URL
 	TrustedProxies []netip.Prefix // WUZHA_TRUSTED_PROXIES
 	JWTSecret      []byte         // WUZHA_JWT_SECRET (base64, ≥32 bytes), else generated into DataDir
@@ -115,7 +120,75 @@ func Load() (Config, error) {
 			return c, errors.New("config: production mode needs WUZHA_PHONE_KEY (base64 of 32 random bytes)")
 		}
 	}
+	if c.PublicURL, err = publicURL(os.Getenv("WUZHA_PUBLIC_URL"), c.Production()); err != nil {
+		return c, err
+	}
+	if c.SMSSender, c.SMSHTTPURL, err = smsSender(c.Production()); err != nil {
+		return c, err
+	}
+	c.SMSHTTPToken = os.Getenv("WUZHA_SMS_HTTP_TOKEN")
 	return c, nil
+}
+
+// DefaultPublicURL is where links point in development when WUZHA_PUBLIC_URL
+// is not set.
+const DefaultPublicURL = "http://localhost:8080"
+
+// publicURL validates WUZHA_PUBLIC_URL: an absolute http(s) URL with a host
+// and nothing after the path, returned without a trailing slash. Links and
+// QR codes are built from it alone, never from request headers, so that a
+// forged Host cannot put another site into a printed code. Production must
+// set it.
+func publicURL(v string, production bool) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		if production {
+			return "", errors.New("config: production mode needs WUZHA_PUBLIC_URL, the address residents open (for example https://wuzha.example.gov.cn); join links and QR codes point there")
+		}
+		return DefaultPublicURL, nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" || u.User != nil ||
+		u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(v, "#") || u.Opaque != "" {
+		return "", fmt.Errorf("config: WUZHA_PUBLIC_URL must be an absolute http:// or https:// address without user, query or fragment, like https://wuzha.example.gov.cn, not %q", v)
+	}
+	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
+}
+
+// smsSender reads WUZHA_SMS_SENDER. Development defaults to the outbox file;
+// production refuses to guess, because the outbox writes every code and
+// phone number in clear to a local file.
+func smsSender(production bool) (sender, httpURL string, err error) {
+	sender = strings.TrimSpace(os.Getenv("WUZHA_SMS_SENDER"))
+	switch sender {
+	case "":
+		if production {
+			return "", "", errors.New("config: production mode needs WUZHA_SMS_SENDER: \"http\" (with WUZHA_SMS_HTTP_URL, a gateway that delivers real messages) or, for a trial only, \"outbox\" (writes every code and phone number in clear to WUZHA_SMS_OUTBOX)")
+		}
+		return "outbox", "", nil
+	case "outbox":
+		return sender, "", nil
+	case "http":
+		raw := strings.TrimSpace(os.Getenv("WUZHA_SMS_HTTP_URL"))
+		u, err := url.Parse(raw)
+		if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return "", "", fmt.Errorf("config: WUZHA_SMS_SENDER=http needs WUZHA_SMS_HTTP_URL, an absolute http(s) address of the SMS gateway, not %q", raw)
+		}
+		if production && u.Scheme != "https" && !loopback(u.Hostname()) {
+			return "", "", fmt.Errorf("config: WUZHA_SMS_HTTP_URL must use https in production (codes and phone numbers travel in it), not %q", raw)
+		}
+		return sender, raw, nil
+	default:
+		return "", "", fmt.Errorf("config: WUZHA_SMS_SENDER must be outbox or http, not %q", sender)
+	}
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
 }
 
 // secretsFile is what EnsureSecrets keeps in the data directory.

@@ -70,6 +70,9 @@ func TestProductionRefusesMissingOrShortSecrets(t *testing.T) {
 			t.Setenv("WUZHA_ENV", "production")
 			t.Setenv("WUZHA_JWT_SECRET", tc.jwt)
 			t.Setenv("WUZHA_PHONE_KEY", tc.phone)
+			t.Setenv("WUZHA_PUBLIC_URL", "https://wuzha.example.gov.cn")
+			t.Setenv("WUZHA_SMS_SENDER", "http")
+			t.Setenv("WUZHA_SMS_HTTP_URL", "https://sms-relay.internal/send")
 			_, err := Load()
 			if tc.wantErr == "" {
 				if err != nil {
@@ -91,6 +94,92 @@ func TestBadValues(t *testing.T) {
 			t.Setenv(kv[0], kv[1])
 			if _, err := Load(); err == nil {
 				t.Fatalf("%s=%s accepted", kv[0], kv[1])
+			}
+		})
+	}
+}
+
+// Links and QR codes are built from WUZHA_PUBLIC_URL alone; production must
+// say what it is, and it must be a plain absolute http(s) address.
+func TestPublicURL(t *testing.T) {
+	good := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32)))
+	cases := []struct {
+		name, env, value, want, wantErr string
+	}{
+		{"development default", "development", "", "http://localhost:8080", ""},
+		{"production requires it", "production", "", "", "WUZHA_PUBLIC_URL"},
+		{"https with trailing slash", "production", "https://wuzha.example.gov.cn/", "https://wuzha.example.gov.cn", ""},
+		{"with a port and a path", "production", "http://10.1.2.3:8080/wuzha/", "http://10.1.2.3:8080/wuzha", ""},
+		{"relative", "production", "wuzha.example.gov.cn", "", "absolute"},
+		{"another scheme", "production", "ftp://wuzha.example.gov.cn", "", "absolute"},
+		{"javascript", "development", "javascript:alert(1)", "", "absolute"},
+		{"a query", "production", "https://wuzha.example.gov.cn/?from=qr", "", "query"},
+		{"a fragment", "production", "https://wuzha.example.gov.cn/#x", "", "fragment"},
+		{"user info", "production", "https://evil@wuzha.example.gov.cn", "", "user"},
+		{"no host", "production", "https:///join", "", "absolute"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			t.Setenv("WUZHA_ENV", tc.env)
+			t.Setenv("WUZHA_JWT_SECRET", good)
+			t.Setenv("WUZHA_PHONE_KEY", good)
+			t.Setenv("WUZHA_SMS_SENDER", "outbox")
+			t.Setenv("WUZHA_PUBLIC_URL", tc.value)
+			c, err := Load()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err %v, want one mentioning %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.PublicURL != tc.want {
+				t.Fatalf("public URL %q, want %q", c.PublicURL, tc.want)
+			}
+		})
+	}
+}
+
+// Production never falls back to the outbox file, which holds every code and
+// phone number in clear: it must be chosen, or a gateway configured.
+func TestSMSSender(t *testing.T) {
+	good := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32)))
+	cases := []struct {
+		name, env, sender, url, want, wantErr string
+	}{
+		{"development defaults to the outbox", "development", "", "", "outbox", ""},
+		{"production refuses to guess", "production", "", "", "", "WUZHA_SMS_SENDER"},
+		{"production outbox when told", "production", "outbox", "", "outbox", ""},
+		{"production gateway", "production", "http", "https://sms-relay.internal/send", "http", ""},
+		{"gateway without address", "production", "http", "", "", "WUZHA_SMS_HTTP_URL"},
+		{"plain http gateway in production", "production", "http", "http://sms.example.com/send", "", "https"},
+		{"plain http gateway on loopback", "production", "http", "http://127.0.0.1:9000/send", "http", ""},
+		{"unknown sender", "development", "carrier-pigeon", "", "", "outbox or http"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			t.Setenv("WUZHA_ENV", tc.env)
+			t.Setenv("WUZHA_JWT_SECRET", good)
+			t.Setenv("WUZHA_PHONE_KEY", good)
+			t.Setenv("WUZHA_PUBLIC_URL", "https://wuzha.example.gov.cn")
+			t.Setenv("WUZHA_SMS_SENDER", tc.sender)
+			t.Setenv("WUZHA_SMS_HTTP_URL", tc.url)
+			c, err := Load()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err %v, want one mentioning %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.SMSSender != tc.want || (tc.want == "http" && c.SMSHTTPURL != tc.url) {
+				t.Fatalf("sender %q %q, want %q", c.SMSSender, c.SMSHTTPURL, tc.want)
 			}
 		})
 	}

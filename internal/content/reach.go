@@ -33,8 +33,11 @@ func optional(s string) *string {
 var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
 
 // RecordView counts a view of a live warning, once per reader per day
-// (Asia/Shanghai). Repeat views the same day change nothing.
-func (s *Service) RecordView(ctx context.Context, id int64, r Reader) error {
+// (Asia/Shanghai). Repeat views the same day change nothing. admit, when
+// given, is asked before a reader's first view of the day is counted — the
+// caller's limits on how many new readers one address may add; when it says
+// no, the view is not counted (the reading itself is not refused).
+func (s *Service) RecordView(ctx context.Context, id int64, r Reader, admit func() (bool, error)) error {
 	if r.Key == "" {
 		return nil
 	}
@@ -44,6 +47,18 @@ func (s *Service) RecordView(ctx context.Context, id int64, r Reader) error {
 	now := time.Now()
 	v := View{WarningID: id, Viewer: r.Key, Day: now.In(shanghai).Format("2006-01-02"), GridPath: optional(r.GridPath),
 		AgeBand: optional(r.AgeBand), Occupation: optional(r.Occupation), CreatedAt: now.UTC()}
+	if admit != nil {
+		var seen int64
+		if err := s.db.WithContext(ctx).Model(&View{}).Where("warning_id = ? AND viewer = ? AND day = ?", id, v.Viewer, v.Day).Count(&seen).Error; err != nil {
+			return fmt.Errorf("content: record view: %w", err)
+		}
+		if seen > 0 {
+			return nil
+		}
+		if ok, err := admit(); err != nil || !ok {
+			return err
+		}
+	}
 	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&v).Error; err != nil {
 		return fmt.Errorf("content: record view: %w", err)
 	}

@@ -1,7 +1,7 @@
 // Package session is quiz sessions run in person: a grid worker opens one
-// for a published resident quiz in their grid, residents join it by a short
-// numeric code (or its QR code), and attempts made through it count for the
-// worker's grid.
+// for a published resident quiz in their grid, residents join it by a
+// ten-digit code (or its QR code), and attempts made through it count for the
+// worker's grid (for residents of the same county; see Respondent).
 package session
 
 import (
@@ -70,12 +70,23 @@ func endOfDay(t time.Time) time.Time {
 	return time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, shanghai).UTC()
 }
 
+// JoinCodeLength is the digits of a new join code. Ten random digits (9×10⁹
+// codes, no leading zero) make guessing hopeless: with a hundred sessions
+// open, a guess hits one with odds of about 1 in 10⁸, and wrong codes are
+// limited per caller (api). Digits, because residents may read them out or
+// type them on a phone keypad.
+const JoinCodeLength = 10
+
+// legacyJoinCodeLength is the codes of sessions opened before codes grew;
+// they expire by the end of their day.
+const legacyJoinCodeLength = 6
+
 func joinCode() string {
-	n, err := rand.Int(rand.Reader, big.NewInt(900000))
+	n, err := rand.Int(rand.Reader, big.NewInt(9_000_000_000))
 	if err != nil {
 		panic(err)
 	}
-	return fmt.Sprintf("%06d", n.Int64()+100000)
+	return fmt.Sprintf("%010d", n.Int64()+1_000_000_000)
 }
 
 // View is a session as its worker sees it, with live counts.
@@ -231,7 +242,7 @@ func (s *Service) Mine(ctx context.Context, c auth.Caller) ([]View, error) {
 // code, 410 for one that is closed or expired.
 func (s *Service) Resolve(ctx context.Context, code string) (Session, error) {
 	var ss Session
-	if len(code) != 6 {
+	if len(code) != JoinCodeLength && len(code) != legacyJoinCodeLength {
 		return ss, ErrNotFound
 	}
 	err := s.db.WithContext(ctx).Where("join_code = ?", code).Take(&ss).Error
@@ -285,7 +296,12 @@ func (s *Service) Join(ctx context.Context, code string) (JoinInfo, error) {
 }
 
 // Respondent attributes an attempt started through the session with code to
-// the session's grid, keeping the resident's age band and occupation.
+// the session's grid, keeping the resident's age band and occupation — when
+// the resident's own grid (their profile) lies in the same county as the
+// session's grid. A visitor from another county may still take part: the
+// attempt is recorded as made through the session, but counts for the grid
+// of the visitor's own profile (and the quiz's area must hold it), so a
+// session can never move residents from one county's figures into another's.
 func (s *Service) Respondent(ctx context.Context, code string, quizID int64, r quiz.Respondent) (quiz.Respondent, error) {
 	ss, err := s.Resolve(ctx, code)
 	if err != nil {
@@ -295,6 +311,25 @@ func (s *Service) Respondent(ctx context.Context, code string, quizID int64, r q
 		return r, ErrWrongQuiz
 	}
 	id := ss.ID
-	r.GridCode, r.GridPath, r.SessionID = ss.GridCode, ss.GridPath, &id
+	r.SessionID = &id
+	if SameCounty(r.GridPath, ss.GridPath) {
+		r.GridCode, r.GridPath = ss.GridCode, ss.GridPath
+	}
 	return r, nil
+}
+
+// SameCounty reports whether two grid paths ("/city/county/…/grid/") lie in
+// the same county, the level whose figures are ranked against each other.
+func SameCounty(a, b string) bool {
+	ca, cb := countyPrefix(a), countyPrefix(b)
+	return ca != "" && ca == cb
+}
+
+// countyPrefix is "/city/county/" of a path below a county, else "".
+func countyPrefix(p string) string {
+	parts := strings.SplitN(strings.TrimPrefix(p, "/"), "/", 3)
+	if len(parts) < 3 || parts[0] == "" || parts[1] == "" {
+		return ""
+	}
+	return "/" + parts[0] + "/" + parts[1] + "/"
 }

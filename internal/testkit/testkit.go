@@ -135,7 +135,15 @@ type Options struct {
 	// NoProxy trusts none.
 	TrustedProxies []string
 	NoProxy        bool
+	// PublicURL is WUZHA_PUBLIC_URL; default PublicURL below.
+	PublicURL string
+	// Limiter replaces the database limiter (e.g. a Redis one).
+	Limiter ratelimit.Limiter
 }
+
+// PublicURL is the public address of every test Env unless Options says
+// otherwise: join links and QR codes must carry it, whatever the request's Host.
+const PublicURL = "https://wuzha.example.gov.cn"
 
 // NewEnv wires a server like main does, on a fresh seeded database, with
 // logs captured in Env.Logs.
@@ -166,7 +174,13 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 		t.Fatal(err)
 	}
 	areas, codes := area.NewStore(db), taxonomy.NewStore(db)
-	limiter := ratelimit.NewDB(db)
+	var limiter ratelimit.Limiter = ratelimit.NewDB(db)
+	if o.Limiter != nil {
+		limiter = o.Limiter
+	}
+	if o.PublicURL == "" {
+		o.PublicURL = PublicURL
+	}
 	authSvc := auth.NewService(db, areas, codes, limiter, vault, outbox, auth.Config{
 		JWTSecret: JWTSecret, AccessTTL: 15 * time.Minute, RefreshTTL: 24 * time.Hour, BcryptCost: bcrypt.MinCost,
 	}, log)
@@ -185,7 +199,7 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 	quizSvc := quiz.NewService(db, areas, codes)
 	aw := awareness.NewService(db, areas, codes)
 	srv := api.New(api.Deps{Log: log, DB: db, Auth: authSvc, Content: contentSvc, Quiz: quizSvc, Sessions: session.NewService(db, areas, quizSvc), Awareness: aw,
-		Assessment: assessment.NewService(db, areas, aw, assessment.Rule{TargetRate: 0.9, TargetCoverage: 0.05, MinRespondents: 30}), Areas: areas, Codes: codes, Audit: audit.NewStore(db), Limiter: limiter, TrustedProxies: proxies})
+		Assessment: assessment.NewService(db, areas, aw, assessment.Rule{TargetRate: 0.9, TargetCoverage: 0.05, MinRespondents: 30}), Areas: areas, Codes: codes, Audit: audit.NewStore(db), Limiter: limiter, TrustedProxies: proxies, PublicURL: o.PublicURL})
 	srv.SetReady(!o.NotReady)
 	return &Env{T: t, DB: db, Server: srv, Auth: authSvc, Areas: areas, Aware: aw, Vault: vault, Outbox: outboxPath, Logs: logs}
 }
@@ -274,11 +288,19 @@ func (e *Env) Do(r Request) Resp {
 		req.Header.Set("Authorization", "Bearer "+r.Token)
 	}
 	for k, v := range r.Header {
+		if strings.EqualFold(k, "Host") {
+			req.Host = v // what a client puts in the Host header
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	// app.Test always connects from 0.0.0.0, which NewEnv trusts as a proxy.
 	remote := "192.0.2.1"
-	if r.Remote != "" {
+	if ap, err := netip.ParseAddrPort(r.Remote); err == nil {
+		remote = ap.Addr().String()
+	} else if a, err := netip.ParseAddr(r.Remote); err == nil {
+		remote = a.String()
+	} else if r.Remote != "" {
 		remote = strings.Split(r.Remote, ":")[0]
 	}
 	if req.Header.Get("X-Forwarded-For") == "" {
