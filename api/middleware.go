@@ -237,3 +237,30 @@ func decode(c *fiber.Ctx, v any) error {
 	}
 	return nil
 }
+
+// errEncodedBody is a 415; handleError gives it its code and message.
+var errEncodedBody = fiber.NewError(fiber.StatusUnsupportedMediaType, "unsupported_content_encoding")
+
+// refuseEncodedBodies refuses every request whose body declares a
+// Content-Encoding other than identity, before any handler reads it. Fiber's
+// c.Body() and fasthttp's multipart reader inflate gzip, deflate and brotli
+// bodies without a bound, so the body limit would only hold for the
+// compressed bytes: a 1 MB gzip of zeros becomes gigabytes in memory. No
+// client of wuzha compresses what it sends.
+func (s *Server) refuseEncodedBodies(c *fiber.Ctx) error {
+	refuse := false
+	c.Request().Header.VisitAll(func(k, v []byte) {
+		if !strings.EqualFold(string(k), fiber.HeaderContentEncoding) {
+			return
+		}
+		for _, e := range strings.Split(string(v), ",") {
+			if e = strings.TrimSpace(e); e != "" && !strings.EqualFold(e, "identity") {
+				refuse = true
+			}
+		}
+	})
+	if refuse {
+		return errEncodedBody
+	}
+	return c.Next()
+}

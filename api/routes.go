@@ -12,6 +12,7 @@ import (
 func (s *Server) routes() {
 	app := s.app
 	app.Use(s.requestStart)
+	app.Use(s.refuseEncodedBodies)
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)

@@ -142,6 +142,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			p.Code, p.Detail = "body_too_large", "提交的内容过大"
 		case fiber.StatusBadRequest:
 			p.Code, p.Detail = "malformed", "请求格式不正确"
+		case fiber.StatusUnsupportedMediaType:
+			p.Code, p.Detail = "unsupported_content_encoding", "不接受压缩的请求内容（Content-Encoding），请以未压缩的形式提交"
 		case fiber.StatusRequestTimeout:
 			p.Code, p.Detail = "timeout", "请求超时"
 		default:
