@@ -16,7 +16,7 @@ func (s *Server) routes() {
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
-	app.Get("/metrics", s.metrics.handler())
+	app.Get("/metrics", s.metricsAccess, s.metrics.handler())
 
 	v1 := app.Group("/api/v1", s.requireReady)
 

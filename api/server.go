@@ -53,6 +53,10 @@ type Deps struct {
 	Frontend       fs.FS
 	TrustedProxies []netip.Prefix
 	MaxUploadBytes int // the largest request body (area imports); JSON bodies are capped lower
+	// /metrics answers loopback, addresses in MetricsAllow, and a bearer of
+	// MetricsToken (when set); everyone else gets 403.
+	MetricsAllow []netip.Prefix
+	MetricsToken string
 }
 
 // Server holds the dependencies of every handler.

@@ -26,6 +26,8 @@ type Config struct {
 	SMSOutbox      string         // WUZHA_SMS_OUTBOX
 	RedisURL       string         // WUZHA_REDIS_URL
 	TrustedProxies []netip.Prefix // WUZHA_TRUSTED_PROXIES
+	MetricsAllow   []netip.Prefix // WUZHA_METRICS_ALLOW: addresses or CIDRs that may scrape /metrics (loopback always may)
+	MetricsToken   string         // WUZHA_METRICS_TOKEN: a bearer token that may scrape /metrics from anywhere
 	JWTSecret      []byte         // WUZHA_JWT_SECRET (base64, ≥32 bytes), else generated into DataDir
 	PhoneKey       []byte         // WUZHA_PHONE_KEY (base64, 32 bytes), else generated into DataDir
 	AccessTTL      time.Duration  // WUZHA_ACCESS_TTL
@@ -100,6 +102,19 @@ func Load() (Config, error) {
 			return c, fmt.Errorf("config: WUZHA_TRUSTED_PROXIES: %q is not an address or CIDR", p)
 		}
 		c.TrustedProxies = append(c.TrustedProxies, prefix)
+	}
+	for _, p := range strings.Split(os.Getenv("WUZHA_METRICS_ALLOW"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := parsePrefix(p)
+		if err != nil {
+			return c, fmt.Errorf("config: WUZHA_METRICS_ALLOW: %q is not an address or CIDR", p)
+		}
+		c.MetricsAllow = append(c.MetricsAllow, prefix)
+	}
+	if c.MetricsToken = os.Getenv("WUZHA_METRICS_TOKEN"); c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return c, errors.New("config: WUZHA_METRICS_TOKEN must be at least 16 characters")
 	}
 	if c.JWTSecret, err = secretFromEnv("WUZHA_JWT_SECRET", 32); err != nil {
 		return c, err
