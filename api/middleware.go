@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/netip"
+	"reflect"
 	"strings"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 
 	"wuzha/internal/auth"
 	"wuzha/internal/fault"
+	"wuzha/internal/text"
 )
 
 const (
@@ -234,6 +237,68 @@ func decode(c *fiber.Ctx, v any) error {
 	}
 	if dec.More() {
 		return errMalformedJSON
+	}
+	if bad := uncleanText(reflect.ValueOf(v), ""); len(bad) > 0 {
+		return &fault.Error{Kind: fault.Invalid, Code: "invalid_characters", Message: "提交的文字" + text.Message, Fields: bad}
+	}
+	return nil
+}
+
+// uncleanText names every string in v (a decoded request) that holds a
+// control or bidi character, by its JSON path. Passwords are left alone:
+// they are never shown, and one set earlier must still sign in.
+func uncleanText(v reflect.Value, path string) []fault.Field {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return uncleanText(v.Elem(), path)
+	case reflect.String:
+		if !text.Clean(v.String()) {
+			return []fault.Field{{Field: path, Message: text.Message}}
+		}
+	case reflect.Struct:
+		var out []fault.Field
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Type().Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if strings.Contains(strings.ToLower(name), "password") {
+				continue
+			}
+			if path != "" {
+				name = path + "." + name
+			}
+			out = append(out, uncleanText(v.Field(i), name)...)
+		}
+		return out
+	case reflect.Slice, reflect.Array:
+		var out []fault.Field
+		for i := 0; i < v.Len(); i++ {
+			out = append(out, uncleanText(v.Index(i), fmt.Sprintf("%s[%d]", path, i))...)
+		}
+		return out
+	case reflect.Map:
+		var out []fault.Field
+		it := v.MapRange()
+		for it.Next() {
+			k := fmt.Sprint(it.Key().Interface())
+			if !text.Clean(k) {
+				out = append(out, fault.Field{Field: path, Message: text.Message})
+				continue
+			}
+			out = append(out, uncleanText(it.Value(), path+"."+k)...)
+		}
+		return out
 	}
 	return nil
 }

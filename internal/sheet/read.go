@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"wuzha/internal/fault"
+	"wuzha/internal/text"
 )
 
 // ErrUnreadable is returned for a file that is not a readable UTF-8 CSV or
@@ -45,11 +46,31 @@ type Options struct {
 // ending in .xlsx — of an XLSX's first sheet, header first. It reads row by
 // row and stops as soon as there are more than o.MaxRows data rows, so the
 // cost of a refusal does not grow with the file.
+//
+// A cell with a control or bidi character (text.Clean) refuses the file with
+// invalid_characters, naming the rows.
 func Read(name string, data []byte, o Options) ([][]string, error) {
+	read := readCSV
 	if strings.HasSuffix(strings.ToLower(name), ".xlsx") {
-		return readXLSX(data, o)
+		read = readXLSX
 	}
-	return readCSV(data, o)
+	rows, err := read(data, o)
+	if err != nil {
+		return nil, err
+	}
+	var bad []fault.Field
+	for i, rec := range rows {
+		for _, cell := range rec {
+			if !text.Clean(cell) {
+				bad = append(bad, fault.Field{Row: i + 1, Message: text.Message})
+				break
+			}
+		}
+	}
+	if len(bad) > 0 {
+		return nil, BadRows("invalid_characters", "导入文件的文字"+text.Message, bad)
+	}
+	return rows, nil
 }
 
 func readCSV(data []byte, o Options) ([][]string, error) {
