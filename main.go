@@ -209,7 +209,7 @@ func serve(cfg config.Config, log *slog.Logger) error {
 		Log: log, DB: svc.db, Auth: svc.auth, Content: svc.content, Quiz: svc.quiz, Sessions: svc.session, Awareness: svc.awareness,
 		Assessment: assessment.NewService(svc.db, svc.areas, svc.awareness, assessment.Rule{TargetRate: cfg.TargetRate, TargetCoverage: cfg.TargetCoverage, MinRespondents: cfg.MinRespondents}), Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
 		Limiter: svc.limiter, Frontend: frontend.Dist(), TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit,
-		MetricsAllow: cfg.MetricsAllow, MetricsToken: cfg.MetricsToken,
+		MetricsAllow: cfg.MetricsAllow, MetricsToken: cfg.MetricsToken, HSTS: cfg.Production(),
 	})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

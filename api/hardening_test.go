@@ -78,3 +78,38 @@ func TestQuizTimingBoundsDoNotOverflow(t *testing.T) {
 		"question_count": 4, "time_limit_s": 600, "min_seconds_per_question": 150})
 	testkit.Want(t, r, 201)
 }
+
+// TestPersonalAnswersAreNotCached: API answers carry Cache-Control: no-store
+// (prize codes, profiles), except public reference data that says otherwise.
+func TestPersonalAnswersAreNotCached(t *testing.T) {
+	e := testkit.NewEnv(t)
+	resident := e.Resident("13900001111")
+	for _, path := range []string{"/api/v1/me/prizes", "/api/v1/me", "/api/v1/me/acks"} {
+		r := e.Call("GET", path, resident.AccessToken, nil)
+		testkit.Want(t, r, 200)
+		if got := r.Header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s: Cache-Control %q, want no-store", path, got)
+		}
+	}
+	if got := e.Call("GET", "/api/v1/me/prizes", "", nil).Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("refusal: Cache-Control %q, want no-store", got)
+	}
+	if got := e.Call("GET", "/api/v1/taxonomy", "", nil).Header.Get("Cache-Control"); got != "public, max-age=300" {
+		t.Errorf("taxonomy: Cache-Control %q, want its own public caching", got)
+	}
+}
+
+// TestHSTSInProduction: Strict-Transport-Security is sent when the server
+// runs in production mode (HSTS), and not in development over plain HTTP.
+func TestHSTSInProduction(t *testing.T) {
+	e := testkit.NewEnv(t)
+	if got := e.Call("GET", "/healthz", "", nil).Header.Get("Strict-Transport-Security"); got != "" {
+		t.Fatalf("development sent HSTS %q", got)
+	}
+	e.Server.HSTS = true
+	for _, path := range []string{"/healthz", "/api/v1/taxonomy", "/"} {
+		if got := e.Call("GET", path, "", nil).Header.Get("Strict-Transport-Security"); got != "max-age=31536000; includeSubDomains" {
+			t.Errorf("%s: HSTS %q", path, got)
+		}
+	}
+}

@@ -45,6 +45,9 @@ func (s *Server) requestStart(c *fiber.Ctx) (err error) {
 	c.Set("X-Frame-Options", "DENY")
 	c.Set("Referrer-Policy", "same-origin")
 	c.Set("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
+	if s.HSTS {
+		c.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			s.Log.Error("panic", "request_id", id, "panic", r)

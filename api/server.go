@@ -57,6 +57,9 @@ type Deps struct {
 	// MetricsToken (when set); everyone else gets 403.
 	MetricsAllow []netip.Prefix
 	MetricsToken string
+	// HSTS sends Strict-Transport-Security on every answer (production mode,
+	// where wuzha is reached over HTTPS).
+	HSTS bool
 }
 
 // Server holds the dependencies of every handler.
