@@ -4,13 +4,21 @@ import (
 	"bytes"
 	"compress/gzip"
 	"compress/zlib"
+	"database/sql"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	_ "github.com/go-sql-driver/mysql"
+
+	"wuzha/internal/testkit"
 )
 
 // vmHWM is the peak resident memory of process pid, in bytes.
@@ -102,4 +110,97 @@ func TestCompressedBodiesAreRefused(t *testing.T) {
 	if code, _ := p.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": "nobody", "password": "wrong-password"}); code != 401 {
 		t.Errorf("plain login answered %d, want 401", code)
 	}
+}
+
+// TestServeWaitsForTheDatabase: a database that cannot be opened at start is
+// tried again (each try logged) for WUZHA_DB_WAIT; the server becomes ready
+// once it can be opened, and gives up with an error when it never can. It
+// used to exit at the first failure.
+func TestServeWaitsForTheDatabase(t *testing.T) {
+	t.Run("comes up when the database appears", func(t *testing.T) {
+		dir := t.TempDir()
+		blocker := filepath.Join(dir, "db")
+		if err := os.WriteFile(blocker, []byte("not a directory"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env := []string{"WUZHA_DATA_DIR=" + dir, "WUZHA_REDIS_URL=", "WUZHA_DB_WAIT=30s", "WUZHA_DB_DSN=sqlite://" + filepath.Join(blocker, "wuzha.db")}
+		if testkit.MySQLDSN() != "" {
+			// MariaDB behind a forwarder that starts accepting later.
+			env[3] = "WUZHA_DB_DSN=" + lateMySQL(t, 2*time.Second)
+		} else {
+			time.AfterFunc(2*time.Second, func() { os.Remove(blocker) })
+		}
+		p := startServe(t, env) // waits up to 30 s for /readyz
+		if !strings.Contains(p.logs.String(), "open database failed; retrying") {
+			t.Fatalf("no retry logged:\n%s", p.logs)
+		}
+	})
+	t.Run("gives up after the wait", func(t *testing.T) {
+		dir := t.TempDir()
+		blocker := filepath.Join(dir, "db")
+		os.WriteFile(blocker, []byte("x"), 0o600)
+		cmd := wuzha(t, []string{"WUZHA_DATA_DIR=" + dir, "WUZHA_REDIS_URL=", "WUZHA_DB_WAIT=3s", "WUZHA_ADDR=" + freePort(t),
+			"WUZHA_DB_DSN=sqlite://" + filepath.Join(blocker, "wuzha.db")}, "", "serve")
+		logs := &testkit.SyncBuffer{}
+		cmd.Stderr = logs
+		start := time.Now()
+		err := cmd.Run()
+		took := time.Since(start)
+		if err == nil || took < 2*time.Second || took > 20*time.Second {
+			t.Fatalf("exit %v after %v; want a failure after about 3 s; logs:\n%s", err, took, logs)
+		}
+		if n := strings.Count(logs.String(), "open database failed; retrying"); n < 2 || !strings.Contains(logs.String(), "gave up") {
+			t.Fatalf("%d retries logged:\n%s", n, logs)
+		}
+	})
+}
+
+// lateMySQL creates a fresh database on the test MariaDB and returns a DSN
+// for it through a local forwarder that only starts listening after delay.
+func lateMySQL(t *testing.T, delay time.Duration) string {
+	t.Helper()
+	name := fmt.Sprintf("wuzha_t_wait_%d", time.Now().UnixNano())
+	base := strings.TrimPrefix(testkit.MySQLDSN(), "mysql://")
+	server := base[strings.Index(base, "tcp(")+4 : strings.Index(base, ")/")]
+	admin, err := sql.Open("mysql", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if a, err := sql.Open("mysql", base); err == nil {
+			a.Exec("DROP DATABASE " + name)
+			a.Close()
+		}
+	})
+	addr := freePort(t)
+	time.AfterFunc(delay, func() {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return
+		}
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					up, err := net.Dial("tcp", server)
+					if err != nil {
+						return
+					}
+					defer up.Close()
+					go io.Copy(up, c)
+					io.Copy(c, up)
+				}()
+			}
+		}()
+	})
+	return "mysql://" + base[:strings.Index(base, "tcp(")] + "tcp(" + addr + ")/" + name
 }

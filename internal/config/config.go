@@ -33,6 +33,7 @@ type Config struct {
 	AccessTTL      time.Duration  // WUZHA_ACCESS_TTL
 	RefreshTTL     time.Duration  // WUZHA_REFRESH_TTL
 	BodyLimit      int            // WUZHA_BODY_LIMIT bytes
+	DBWait         time.Duration  // WUZHA_DB_WAIT: how long serve retries an unreachable database at start
 	LogLevel       slog.Level     // WUZHA_LOG_LEVEL
 	// The assessment rule: WUZHA_TARGET_RATE, WUZHA_TARGET_COVERAGE, WUZHA_MIN_RESPONDENTS.
 	TargetRate     float64
@@ -78,6 +79,9 @@ func Load() (Config, error) {
 		return c, err
 	}
 	if c.RefreshTTL, err = duration("WUZHA_REFRESH_TTL", 30*24*time.Hour); err != nil {
+		return c, err
+	}
+	if c.DBWait, err = duration("WUZHA_DB_WAIT", 60*time.Second); err != nil {
 		return c, err
 	}
 	if v := os.Getenv("WUZHA_BODY_LIMIT"); v != "" {
