@@ -63,7 +63,11 @@ vulncheck:
 	GO=$(GO) bash .ci/govulncheck.sh
 
 ## fuzz: run every native fuzz target for FUZZTIME each (seed corpora via f.Add)
-FUZZTIME ?= 15s
+FUZZTIME ?= 12s
+FUZZ_TARGETS := ./api:FuzzDecodeJSON ./api:FuzzCursor ./internal/awareness:FuzzParsePeriod \
+	./internal/sheet:FuzzReadCSV ./internal/sheet:FuzzCSVRoundTrip ./internal/sheet:FuzzReadXLSX \
+	./internal/area:FuzzParseFile ./internal/phone:FuzzNormalize \
+	./internal/content:FuzzMarkdownHTML ./internal/content:FuzzPlainText
 fuzz:
 	@$(GO) version
 	@set -e; for t in $(FUZZ_TARGETS); do \

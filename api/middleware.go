@@ -222,7 +222,11 @@ func (s *Server) limit(name string, n int, window time.Duration) fiber.Handler {
 // decode reads a JSON body into v strictly: unknown fields (an id, a role, a
 // scope a client hopes to set) and trailing data are refused.
 func decode(c *fiber.Ctx, v any) error {
-	body := c.Body()
+	return decodeJSON(c.Body(), v)
+}
+
+// decodeJSON is decode's work on the body's bytes.
+func decodeJSON(body []byte, v any) error {
 	if len(body) > maxJSONBody {
 		return fiber.ErrRequestEntityTooLarge
 	}
