@@ -8,10 +8,10 @@ COPY frontend/ ./
 RUN npm run build
 
 # Stage 2: a static Go binary with the built frontend embedded.
-FROM golang:1.26-bookworm AS build
+FROM golang:1.26.10-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
-RUN go mod download
+RUN go version && go mod download
 COPY . .
 COPY --from=web /src/frontend/dist ./frontend/dist
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/wuzha . && mkdir -p /out/data

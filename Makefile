@@ -1,11 +1,14 @@
 # wuzha — the two commands a newcomer needs are `make run` and `make test`.
 
 GO      ?= go
+# go.mod names the toolchain (toolchain go1.26.10, with the security fixes);
+# "auto" lets an older local Go fetch it from the module proxy and use it.
+export GOTOOLCHAIN ?= auto
 BIN     ?= bin/wuzha
 NPM     ?= npm
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.js frontend/package.json
 
-.PHONY: run build frontend test test-go test-frontend test-e2e lint docker chromium clean
+.PHONY: run build frontend test test-go test-frontend test-e2e lint vulncheck fuzz docker chromium clean
 
 ## run: build the frontend if needed, then serve on :8080 with SQLite in ./data/
 run: build
@@ -13,6 +16,7 @@ run: build
 
 ## build: the single static binary, with the built frontend embedded
 build: frontend
+	@$(GO) version
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) .
 
 ## frontend: install npm packages (npm ci) and build frontend/dist when sources changed
@@ -53,6 +57,24 @@ chromium:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+## vulncheck: govulncheck against the golang.org/x/vulndb snapshot; fails on any reachable vulnerability
+vulncheck:
+	GO=$(GO) bash .ci/govulncheck.sh
+
+## fuzz: run every native fuzz target for FUZZTIME each (seed corpora via f.Add)
+FUZZTIME ?= 12s
+FUZZ_TARGETS := ./api:FuzzDecodeJSON ./api:FuzzCursor ./internal/awareness:FuzzParsePeriod \
+	./internal/sheet:FuzzReadCSV ./internal/sheet:FuzzCSVRoundTrip ./internal/sheet:FuzzReadXLSX \
+	./internal/area:FuzzParseFile ./internal/phone:FuzzNormalize \
+	./internal/content:FuzzMarkdownHTML ./internal/content:FuzzPlainText
+fuzz:
+	@$(GO) version
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "== fuzz $$name in $$pkg for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -parallel 2 $$pkg; \
+	done
 
 ## docker: build the container image (needs a Docker engine)
 docker:

@@ -150,11 +150,43 @@ type services struct {
 	closers   []func() error
 }
 
-func wire(cfg *config.Config, log *slog.Logger) (*services, error) {
+// retry runs f until it succeeds, ctx ends or wait has passed, backing off
+// from half a second to five seconds and logging each failed try.
+func retry(ctx context.Context, log *slog.Logger, what string, wait time.Duration, f func() error) error {
+	deadline := time.Now().Add(wait)
+	pause := 500 * time.Millisecond
+	for try := 1; ; try++ {
+		err := f()
+		if err == nil || wait <= 0 {
+			return err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return fmt.Errorf("%s: gave up after %d tries in %v: %w", what, try, wait, err)
+		}
+		sleep := min(pause, left)
+		log.Warn(what+" failed; retrying", "try", try, "retry_in", sleep.String(), "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(sleep):
+		}
+		pause = min(pause*2, 5*time.Second)
+	}
+}
+
+// wire opens the database and builds the services. With a wait, an
+// unreachable database is tried again for that long (serve); without, the
+// first failure is final (the one-shot commands).
+func wire(cfg *config.Config, log *slog.Logger, wait ...time.Duration) (*services, error) {
 	if err := cfg.EnsureSecrets(log); err != nil {
 		return nil, err
 	}
-	db, err := openDB(*cfg)
+	var db *store.DB
+	err := retry(context.Background(), log, "open database", append(wait, 0)[0], func() (err error) {
+		db, err = openDB(*cfg)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -208,8 +240,12 @@ func (s *services) close() {
 	}
 }
 
+// serve runs the server. A database that cannot be reached at start is tried
+// again for WUZHA_DB_WAIT (opening, then migrating and seeding) before serve
+// gives up; /healthz answers from the moment the database is open, /readyz
+// and the API say 503 until migration and seed are done.
 func serve(cfg config.Config, log *slog.Logger) error {
-	svc, err := wire(&cfg, log)
+	svc, err := wire(&cfg, log, cfg.DBWait)
 	if err != nil {
 		return err
 	}
@@ -221,6 +257,7 @@ func serve(cfg config.Config, log *slog.Logger) error {
 		Log: log, DB: svc.db, Auth: svc.auth, Content: svc.content, Quiz: svc.quiz, Sessions: svc.session, Awareness: svc.awareness,
 		Assessment: asmt, Areas: svc.areas, Codes: svc.codes, Audit: svc.audit,
 		Limiter: svc.limiter, Frontend: frontend.Dist(), TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit, PublicURL: cfg.PublicURL,
+		MetricsAllow: cfg.MetricsAllow, MetricsToken: cfg.MetricsToken, HSTS: cfg.Production(),
 	})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -231,10 +268,13 @@ func serve(cfg config.Config, log *slog.Logger) error {
 
 	// Migrate and seed while /healthz already answers; /readyz and the API
 	// answer 503 until this is done.
-	if err := svc.db.Migrate(ctx); err != nil {
-		return err
-	}
-	if err := seed.Load(ctx, svc.seedTargets()); err != nil {
+	err = retry(ctx, log, "migrate and seed", cfg.DBWait, func() error {
+		if err := svc.db.Migrate(ctx); err != nil {
+			return err
+		}
+		return seed.Load(ctx, svc.seedTargets())
+	})
+	if err != nil {
 		return err
 	}
 	if differs, err := asmt.Rules().Seed(ctx); err != nil {

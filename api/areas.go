@@ -8,6 +8,7 @@ import (
 
 	"wuzha/internal/area"
 	"wuzha/internal/fault"
+	"wuzha/internal/sheet"
 )
 
 // areaView is an area as the API shows it.
@@ -158,7 +159,7 @@ func importFault(err error) error {
 		for i, r := range ie.Rows {
 			fields[i] = fault.Field{Row: r.Row, Message: r.Message}
 		}
-		return &fault.Error{Kind: fault.Invalid, Code: "import_invalid", Message: "导入文件有错误，未导入任何数据", Fields: fields}
+		return sheet.BadRows("import_invalid", "导入文件有错误，未导入任何数据", fields)
 	}
 	if errors.Is(err, area.ErrBadFile) {
 		return fault.New(fault.Invalid, "import_unreadable", "无法读取文件：需要 UTF-8 CSV 或 XLSX，首行为列名 code, name, parent_code, level, population")

@@ -32,7 +32,13 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 }
 
 // requireReady answers API calls with 503 until the server is ready.
+//
+// It also marks every API answer Cache-Control: no-store (prize codes,
+// profiles, attempts, tokens must stay out of shared and browser caches); a
+// handler whose answer may be cached (public reference data, QR images) sets
+// its own Cache-Control over this.
 func (s *Server) requireReady(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	if !s.ready.Load() {
 		c.Set(fiber.HeaderRetryAfter, "2")
 		c.Status(fiber.StatusServiceUnavailable)

@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/netip"
+	"reflect"
 	"strings"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 
 	"wuzha/internal/auth"
 	"wuzha/internal/fault"
+	"wuzha/internal/text"
 )
 
 const (
@@ -42,6 +45,9 @@ func (s *Server) requestStart(c *fiber.Ctx) (err error) {
 	c.Set("X-Frame-Options", "DENY")
 	c.Set("Referrer-Policy", "same-origin")
 	c.Set("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
+	if s.HSTS {
+		c.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			s.Log.Error("panic", "request_id", id, "panic", r)
@@ -217,7 +223,11 @@ func (s *Server) limit(name string, n int, window time.Duration) fiber.Handler {
 // decode reads a JSON body into v strictly: unknown fields (an id, a role, a
 // scope a client hopes to set) and trailing data are refused.
 func decode(c *fiber.Ctx, v any) error {
-	body := c.Body()
+	return decodeJSON(c.Body(), v)
+}
+
+// decodeJSON is decode's work on the body's bytes.
+func decodeJSON(body []byte, v any) error {
 	if len(body) > maxJSONBody {
 		return fiber.ErrRequestEntityTooLarge
 	}
@@ -236,5 +246,94 @@ func decode(c *fiber.Ctx, v any) error {
 	if dec.More() {
 		return errMalformedJSON
 	}
+	if bad := uncleanText(reflect.ValueOf(v), ""); len(bad) > 0 {
+		return &fault.Error{Kind: fault.Invalid, Code: "invalid_characters", Message: "提交的文字" + text.Message, Fields: bad}
+	}
 	return nil
+}
+
+// uncleanText names every string in v (a decoded request) that holds a
+// control or bidi character, by its JSON path. Passwords are left alone:
+// they are never shown, and one set earlier must still sign in.
+func uncleanText(v reflect.Value, path string) []fault.Field {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return uncleanText(v.Elem(), path)
+	case reflect.String:
+		if !text.Clean(v.String()) {
+			return []fault.Field{{Field: path, Message: text.Message}}
+		}
+	case reflect.Struct:
+		var out []fault.Field
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Type().Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if strings.Contains(strings.ToLower(name), "password") {
+				continue
+			}
+			if path != "" {
+				name = path + "." + name
+			}
+			out = append(out, uncleanText(v.Field(i), name)...)
+		}
+		return out
+	case reflect.Slice, reflect.Array:
+		var out []fault.Field
+		for i := 0; i < v.Len(); i++ {
+			out = append(out, uncleanText(v.Index(i), fmt.Sprintf("%s[%d]", path, i))...)
+		}
+		return out
+	case reflect.Map:
+		var out []fault.Field
+		it := v.MapRange()
+		for it.Next() {
+			k := fmt.Sprint(it.Key().Interface())
+			if !text.Clean(k) {
+				out = append(out, fault.Field{Field: path, Message: text.Message})
+				continue
+			}
+			out = append(out, uncleanText(it.Value(), path+"."+k)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// errEncodedBody is a 415; handleError gives it its code and message.
+var errEncodedBody = fiber.NewError(fiber.StatusUnsupportedMediaType, "unsupported_content_encoding")
+
+// refuseEncodedBodies refuses every request whose body declares a
+// Content-Encoding other than identity, before any handler reads it. Fiber's
+// c.Body() and fasthttp's multipart reader inflate gzip, deflate and brotli
+// bodies without a bound, so the body limit would only hold for the
+// compressed bytes: a 1 MB gzip of zeros becomes gigabytes in memory. No
+// client of wuzha compresses what it sends.
+func (s *Server) refuseEncodedBodies(c *fiber.Ctx) error {
+	refuse := false
+	c.Request().Header.VisitAll(func(k, v []byte) {
+		if !strings.EqualFold(string(k), fiber.HeaderContentEncoding) {
+			return
+		}
+		for _, e := range strings.Split(string(v), ",") {
+			if e = strings.TrimSpace(e); e != "" && !strings.EqualFold(e, "identity") {
+				refuse = true
+			}
+		}
+	})
+	if refuse {
+		return errEncodedBody
+	}
+	return c.Next()
 }

@@ -33,16 +33,30 @@ func pageParams(c *fiber.Ctx) (limit int, after int64, err error) {
 		return 0, 0, err
 	}
 	if v := c.Query("cursor"); v != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(v)
-		if err != nil || !strings.HasPrefix(string(raw), "id:") {
-			return 0, 0, errBadParam
-		}
-		after, err = strconv.ParseInt(strings.TrimPrefix(string(raw), "id:"), 10, 64)
-		if err != nil || after < 0 {
-			return 0, 0, errBadParam
+		if after, err = parseCursor(v); err != nil {
+			return 0, 0, err
 		}
 	}
 	return limit, after, nil
+}
+
+// parseCursor reads a cursor that encodeCursor made; anything else is
+// errBadParam.
+func parseCursor(v string) (int64, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(v)
+	if err != nil || !strings.HasPrefix(string(raw), "id:") {
+		return 0, errBadParam
+	}
+	after, err := strconv.ParseInt(strings.TrimPrefix(string(raw), "id:"), 10, 64)
+	if err != nil || after < 0 {
+		return 0, errBadParam
+	}
+	return after, nil
+}
+
+// encodeCursor is the opaque cursor after id.
+func encodeCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("id:" + strconv.FormatInt(id, 10)))
 }
 
 // newPage builds a page; a full page gets a cursor at its last id.
@@ -52,7 +66,7 @@ func newPage[T any](items []T, limit int, idOf func(T) int64) listPage[T] {
 		p.Items = []T{}
 	}
 	if len(items) == limit && limit > 0 {
-		cur := base64.RawURLEncoding.EncodeToString([]byte("id:" + strconv.FormatInt(idOf(items[len(items)-1]), 10)))
+		cur := encodeCursor(idOf(items[len(items)-1]))
 		p.NextCursor = &cur
 	}
 	return p

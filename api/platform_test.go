@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -82,6 +83,8 @@ func TestPlatformAnswers(t *testing.T) {
 	})
 	t.Run("metrics count requests by route", func(t *testing.T) {
 		e.Call("GET", "/api/v1/areas/330802", "", nil)
+		e.Server.MetricsAllow = []netip.Prefix{netip.MustParsePrefix("192.0.2.1/32")} // testkit's client address
+		defer func() { e.Server.MetricsAllow = nil }()
 		r := e.Call("GET", "/metrics", "", nil)
 		if r.Status != 200 || !strings.Contains(string(r.Body), `wuzha_http_requests_total{method="GET",route="/api/v1/areas/:code",status="200"}`) {
 			t.Fatalf("metrics: %d %.2000s", r.Status, r.Body)

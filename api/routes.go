@@ -12,10 +12,11 @@ import (
 func (s *Server) routes() {
 	app := s.app
 	app.Use(s.requestStart)
+	app.Use(s.refuseEncodedBodies)
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
-	app.Get("/metrics", s.metrics.handler())
+	app.Get("/metrics", s.metricsAccess, s.metrics.handler())
 
 	v1 := app.Group("/api/v1", s.requireReady)
 

@@ -57,6 +57,13 @@ type Deps struct {
 	// PublicURL is the configured address (WUZHA_PUBLIC_URL, no trailing
 	// slash) every link and QR code points at; request headers never are.
 	PublicURL string
+	// /metrics answers loopback, addresses in MetricsAllow, and a bearer of
+	// MetricsToken (when set); everyone else gets 403.
+	MetricsAllow []netip.Prefix
+	MetricsToken string
+	// HSTS sends Strict-Transport-Security on every answer (production mode,
+	// where wuzha is reached over HTTPS).
+	HSTS bool
 }
 
 // Server holds the dependencies of every handler.
@@ -149,6 +156,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			p.Code, p.Detail = "body_too_large", "提交的内容过大"
 		case fiber.StatusBadRequest:
 			p.Code, p.Detail = "malformed", "请求格式不正确"
+		case fiber.StatusUnsupportedMediaType:
+			p.Code, p.Detail = "unsupported_content_encoding", "不接受压缩的请求内容（Content-Encoding），请以未压缩的形式提交"
 		case fiber.StatusRequestTimeout:
 			p.Code, p.Detail = "timeout", "请求超时"
 		default:

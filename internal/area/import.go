@@ -1,25 +1,22 @@
 package area
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"wuzha/internal/audit"
 	"wuzha/internal/fault"
+	"wuzha/internal/sheet"
 )
 
 // Row is one line of an area list: what admins import and what the seed holds.
@@ -77,42 +74,12 @@ var codePattern = regexp.MustCompile(`^[0-9]{2,30}$`)
 // first row is a header naming the columns code, name, parent_code, level,
 // population (Chinese headers 代码, 名称, 上级代码, 级别, 人口 work too), in any order.
 func ParseFile(name string, data []byte) ([]Row, error) {
-	var records [][]string
-	if strings.HasSuffix(strings.ToLower(name), ".xlsx") {
-		f, err := excelize.OpenReader(bytes.NewReader(data))
-		if err != nil {
+	records, err := sheet.Read(name, data, sheet.Options{MaxRows: MaxImportRows, TrimLeadingSpace: true})
+	if err != nil {
+		if errors.Is(err, sheet.ErrUnreadable) {
 			return nil, ErrBadFile
 		}
-		defer f.Close()
-		sheets := f.GetSheetList()
-		if len(sheets) == 0 {
-			return nil, ErrBadFile
-		}
-		records, err = f.GetRows(sheets[0])
-		if err != nil {
-			return nil, ErrBadFile
-		}
-	} else {
-		data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
-		if !utf8.Valid(data) {
-			return nil, ErrBadFile
-		}
-		r := csv.NewReader(bytes.NewReader(data))
-		r.FieldsPerRecord = -1
-		r.TrimLeadingSpace = true
-		for {
-			rec, err := r.Read()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, ErrBadFile
-			}
-			records = append(records, rec)
-			if len(records) > MaxImportRows+1 {
-				return nil, fmt.Errorf("%w: more than %d rows", ErrBadFile, MaxImportRows)
-			}
-		}
+		return nil, err // too many rows, too large
 	}
 	if len(records) < 2 {
 		return nil, fmt.Errorf("%w: no data rows", ErrBadFile)

@@ -31,11 +31,14 @@ type Config struct {
 	PublicURL      string         // WUZHA_PUBLIC_URL: the address every link and QR code points at
 	RedisURL       string         // WUZHA_REDIS_URL
 	TrustedProxies []netip.Prefix // WUZHA_TRUSTED_PROXIES
+	MetricsAllow   []netip.Prefix // WUZHA_METRICS_ALLOW: addresses or CIDRs that may scrape /metrics (loopback always may)
+	MetricsToken   string         // WUZHA_METRICS_TOKEN: a bearer token that may scrape /metrics from anywhere
 	JWTSecret      []byte         // WUZHA_JWT_SECRET (base64, ≥32 bytes), else generated into DataDir
 	PhoneKey       []byte         // WUZHA_PHONE_KEY (base64, 32 bytes), else generated into DataDir
 	AccessTTL      time.Duration  // WUZHA_ACCESS_TTL
 	RefreshTTL     time.Duration  // WUZHA_REFRESH_TTL
 	BodyLimit      int            // WUZHA_BODY_LIMIT bytes
+	DBWait         time.Duration  // WUZHA_DB_WAIT: how long serve retries an unreachable database at start
 	LogLevel       slog.Level     // WUZHA_LOG_LEVEL
 	// The assessment rule: WUZHA_TARGET_RATE, WUZHA_TARGET_COVERAGE, WUZHA_MIN_RESPONDENTS.
 	TargetRate     float64
@@ -83,6 +86,9 @@ func Load() (Config, error) {
 	if c.RefreshTTL, err = duration("WUZHA_REFRESH_TTL", 30*24*time.Hour); err != nil {
 		return c, err
 	}
+	if c.DBWait, err = duration("WUZHA_DB_WAIT", 60*time.Second); err != nil {
+		return c, err
+	}
 	if v := os.Getenv("WUZHA_BODY_LIMIT"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1024 {
@@ -105,6 +111,19 @@ func Load() (Config, error) {
 			return c, fmt.Errorf("config: WUZHA_TRUSTED_PROXIES: %q is not an address or CIDR", p)
 		}
 		c.TrustedProxies = append(c.TrustedProxies, prefix)
+	}
+	for _, p := range strings.Split(os.Getenv("WUZHA_METRICS_ALLOW"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := parsePrefix(p)
+		if err != nil {
+			return c, fmt.Errorf("config: WUZHA_METRICS_ALLOW: %q is not an address or CIDR", p)
+		}
+		c.MetricsAllow = append(c.MetricsAllow, prefix)
+	}
+	if c.MetricsToken = os.Getenv("WUZHA_METRICS_TOKEN"); c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return c, errors.New("config: WUZHA_METRICS_TOKEN must be at least 16 characters")
 	}
 	if c.JWTSecret, err = secretFromEnv("WUZHA_JWT_SECRET", 32); err != nil {
 		return c, err

@@ -71,7 +71,7 @@ func (r *Renderer) Text(s string) string {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			return strings.Join(strings.Fields(b.String()), " ")
+			return defuseTags(strings.Join(strings.Fields(b.String()), " "))
 		case html.TextToken:
 			if skip == 0 {
 				b.Write(z.Raw())
@@ -87,4 +87,28 @@ func (r *Renderer) Text(s string) string {
 			}
 		}
 	}
+}
+
+// defuseTags drops each "<" that would start a tag, comment or doctype.
+// Text pieces kept from around a dropped tag can meet and form one ("<" +
+// "<b>" + "img onerror=…>" keeps "<img onerror=…>"). Read from the right, a
+// dropped "<" never makes the one before it start a tag.
+func defuseTags(s string) string {
+	if !strings.Contains(s, "<") {
+		return s
+	}
+	out := make([]byte, 0, len(s))
+	var next byte // the byte after position i in what is kept
+	for i := len(s) - 1; i >= 0; i-- {
+		c := s[i]
+		if c == '<' && (next == '/' || next == '!' || next == '?' || (next|0x20 >= 'a' && next|0x20 <= 'z')) {
+			continue
+		}
+		out = append(out, c)
+		next = c
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return string(out)
 }

@@ -435,7 +435,7 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 	tenths := int(math.Round(float64(correct) * 1000 / float64(len(srv))))
 	res.Score = float64(tenths) / 10
 	res.Passed = tenths >= q.PassScore*10
-	if minDur := time.Duration(q.MinSecondsPerQuestion*len(srv)) * time.Second; now.Sub(a.StartedAt) < minDur {
+	if minDur := time.Duration(int64(q.MinSecondsPerQuestion)*int64(len(srv))) * time.Second; now.Sub(a.StartedAt) < minDur {
 		res.Invalid, res.InvalidReason = true, fmt.Sprintf("用时过短：%d 道题用了 %.1f 秒，少于每题至少 %d 秒，本次作答不计入知晓率、不参与抽奖", len(srv), now.Sub(a.StartedAt).Seconds(), q.MinSecondsPerQuestion)
 	}
 	// The result is not stored: a replay grades the stored answers again

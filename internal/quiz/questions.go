@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -431,6 +430,9 @@ func (s *Service) ExportQuestions(ctx context.Context, c auth.Caller, format str
 	return buf.Bytes(), nil
 }
 
+// MaxImportRows bounds one question import.
+const MaxImportRows = 10000
+
 // ImportQuestions reads a CSV or XLSX in the export format and adds every
 // row as a question owned by the caller's area — all of them, or, if any row
 // is bad, none, with every bad row named.
@@ -438,7 +440,10 @@ func (s *Service) ImportQuestions(ctx context.Context, c auth.Caller, name strin
 	if !c.Is(auth.Editor, auth.Reviewer) {
 		return 0, fault.ErrRole
 	}
-	records, err := readSheet(name, data)
+	records, err := sheet.Read(name, data, sheet.Options{MaxRows: MaxImportRows})
+	if fe, ok := fault.As(err); ok {
+		return 0, fe // too many rows, too large
+	}
 	if err != nil || len(records) < 2 {
 		return 0, fault.New(fault.Invalid, "import_unreadable", "无法读取文件：需要 UTF-8 CSV 或 XLSX，首行为列名（与导出文件相同）")
 	}
@@ -499,7 +504,7 @@ func (s *Service) ImportQuestions(ctx context.Context, c auth.Caller, name strin
 		qs = append(qs, q)
 	}
 	if len(bad) > 0 {
-		return 0, &fault.Error{Kind: fault.Invalid, Code: "import_invalid", Message: "导入文件有错误，未导入任何题目", Fields: bad}
+		return 0, sheet.BadRows("import_invalid", "导入文件有错误，未导入任何题目", bad)
 	}
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.CreateInBatches(&qs, 200).Error; err != nil {
@@ -522,41 +527,6 @@ func listCell(s string) []string {
 		out = append(out, p)
 	}
 	return out
-}
-
-func readSheet(name string, data []byte) ([][]string, error) {
-	if strings.HasSuffix(strings.ToLower(name), ".xlsx") {
-		f, err := excelize.OpenReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		sheets := f.GetSheetList()
-		if len(sheets) == 0 {
-			return nil, errors.New("no sheet")
-		}
-		return f.GetRows(sheets[0])
-	}
-	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
-	if !utf8.Valid(data) {
-		return nil, errors.New("not UTF-8")
-	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1
-	var out [][]string
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rec)
-		if len(out) > 10001 {
-			return nil, errors.New("too many rows")
-		}
-	}
 }
 
 // SeedQuestion is a question shipped with wuzha (seed/content/questions.json).

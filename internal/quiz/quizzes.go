@@ -213,7 +213,9 @@ func (s *Service) applyQuiz(ctx context.Context, c auth.Caller, q *Quiz, in Quiz
 	if q.MaxAttempts < 1 || q.MaxAttempts > 20 {
 		v.Add("max_attempts", "每人答题次数应为 1–20")
 	}
-	if q.MinSecondsPerQuestion < 0 || q.MinSecondsPerQuestion*q.QuestionCount > q.TimeLimitS {
+	// In int64 and bounded on its own: a huge value times the count used to
+	// wrap round, pass, and then fail the INT column on MariaDB with a 500.
+	if q.MinSecondsPerQuestion < 0 || q.MinSecondsPerQuestion > 7200 || int64(q.MinSecondsPerQuestion)*int64(q.QuestionCount) > int64(q.TimeLimitS) {
 		v.Add("min_seconds_per_question", "每题最短用时应不小于 0，且总和不超过答题时限")
 	}
 	if len(splitIDs(q.CoreQuestionIDs)) > q.QuestionCount {
