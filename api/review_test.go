@@ -97,7 +97,7 @@ func TestQuestionReview(t *testing.T) {
 	// A counting quiz of romance questions with q2 as a core question.
 	body := map[string]any{"title": "网恋诈骗专项问答", "area_code": "330802", "audience": "residents", "fraud_types": []string{"romance"},
 		"starts_at": time.Now().Add(-time.Hour).Format(time.RFC3339), "ends_at": time.Now().Add(24 * time.Hour).Format(time.RFC3339),
-		"question_count": seeded + 2, "pass_score": 60, "time_limit_s": 1200, "max_attempts": 2, "core_question_ids": []int64{q2.ID}, "min_seconds_per_question": 0}
+		"question_count": seeded + 2, "pass_score": 60, "time_limit_s": 1200, "max_attempts": 2, "core_question_ids": []int64{q2.ID}, "min_seconds_per_question": 2}
 	r := e.Call("POST", "/api/v1/quizzes", ed, body)
 	testkit.Want(t, r, 201)
 	var quiz struct{ ID int64 }

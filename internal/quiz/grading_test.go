@@ -44,7 +44,7 @@ func newGradingBench(t *testing.T) *gradingBench {
 	for i := 1; i <= 6; i++ {
 		q := quiz.Question{OwnerAreaCode: "330800", OwnerPath: "/330800/", Kind: quiz.Single, Stem: fmt.Sprintf("第 %d 题", i),
 			Options: `[{"key":"A","text":"错一"},{"key":"B","text":"对"},{"key":"C","text":"错二"},{"key":"D","text":"错三"}]`,
-			Answer:  "B", Explanation: fmt.Sprintf("解析 %d", i), FraudType: "other", Difficulty: 1, WarningIDs: "7", Active: true, CreatedAt: now, UpdatedAt: now}
+			Answer:  "B", Explanation: fmt.Sprintf("解析 %d", i), FraudType: "other", Difficulty: 1, WarningIDs: "7", Active: true, Status: quiz.QuestionApproved, CreatedAt: now, UpdatedAt: now}
 		if err := db.Create(&q).Error; err != nil {
 			t.Fatal(err)
 		}
