@@ -75,7 +75,7 @@ func TestQuizTimingBoundsDoNotOverflow(t *testing.T) {
 	}
 	r := e.Call("POST", "/api/v1/quizzes", editor, map[string]any{"title": "用时正常", "area_code": "330802", "audience": "residents",
 		"starts_at": time.Now().Format(time.RFC3339), "ends_at": time.Now().Add(time.Hour).Format(time.RFC3339),
-		"question_count": 4, "time_limit_s": 600, "min_seconds_per_question": 150})
+		"question_count": 4, "time_limit_s": 600, "min_seconds_per_question": 150, "counts_for_awareness": false})
 	testkit.Want(t, r, 201)
 }
 

@@ -48,7 +48,9 @@ func login(e *testkit.Env, username, password, remote string) testkit.Resp {
 
 func metricValue(t *testing.T, e *testkit.Env, series string) int {
 	t.Helper()
-	r := e.Call("GET", "/metrics", "", nil)
+	e.Server.MetricsToken = "login-throttle-test-token"
+	defer func() { e.Server.MetricsToken = "" }()
+	r := e.Do(testkit.Request{Method: "GET", Path: "/metrics", Header: map[string]string{"Authorization": "Bearer login-throttle-test-token"}})
 	testkit.Want(t, r, 200)
 	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\d+)$`).FindStringSubmatch(string(r.Body))
 	if m == nil {
