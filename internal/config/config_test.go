@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func clearEnv(t *testing.T) {
@@ -27,6 +28,9 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.Addr != ":8080" || c.DBDSN != "" || c.Env != "development" || c.SQLitePath() != filepath.Join("data", "wuzha.db") || c.SMSOutbox != filepath.Join("data", "sms-outbox.jsonl") {
 		t.Fatalf("defaults: %+v", c)
+	}
+	if c.DBWait != 60*time.Second || c.MetricsAllow != nil || c.MetricsToken != "" {
+		t.Fatalf("defaults: wait %v, metrics %v %q", c.DBWait, c.MetricsAllow, c.MetricsToken)
 	}
 }
 
@@ -88,7 +92,8 @@ func TestProductionRefusesMissingOrShortSecrets(t *testing.T) {
 }
 
 func TestBadValues(t *testing.T) {
-	for _, kv := range [][2]string{{"WUZHA_ENV", "staging"}, {"WUZHA_ACCESS_TTL", "soon"}, {"WUZHA_TRUSTED_PROXIES", "10.0.0.1,not-an-ip"}, {"WUZHA_BODY_LIMIT", "12"}} {
+	for _, kv := range [][2]string{{"WUZHA_ENV", "staging"}, {"WUZHA_ACCESS_TTL", "soon"}, {"WUZHA_TRUSTED_PROXIES", "10.0.0.1,not-an-ip"}, {"WUZHA_BODY_LIMIT", "12"},
+		{"WUZHA_METRICS_ALLOW", "10.0.0.0/8,nope"}, {"WUZHA_METRICS_TOKEN", "short"}, {"WUZHA_DB_WAIT", "-1s"}} {
 		t.Run(kv[0], func(t *testing.T) {
 			clearEnv(t)
 			t.Setenv(kv[0], kv[1])
