@@ -82,8 +82,8 @@ func TestQuestionReview(t *testing.T) {
 		code      string
 	}{
 		{"an editor is no reviewer", ed, q.ID, 403, "forbidden"},
-		{"the last editor", r2, q.ID, 403, "own_review"},
-		{"the author", r1, q2.ID, 403, "own_review"},
+		{"the last editor", r2, q.ID, 403, "own_question_review"},
+		{"the author", r1, q2.ID, 403, "own_question_review"},
 		{"a reviewer outside the owner's area", outside, q.ID, 404, "not_found"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -16,6 +16,7 @@ import { apiClient, adoptSession } from './api.mjs'
 
 const EDITOR = { username: 'zhixiao-bianji', password: 'Zhixiao-bianji-2026', role: 'editor', area: '330800' }
 const ASSESSOR = { username: 'kaohe-renyuan', password: 'Kaohe-renyuan-2026', role: 'assessor', area: '330802' }
+const REVIEWER = { username: 'zhixiao-shenhe', password: 'Zhixiao-shenhe-2026', role: 'reviewer', area: '330800' }
 const ADMIN = { username: 'lianxiban-admin', password: 'Lianxiban-admin-2026', role: 'admin', area: '330800' }
 
 const QUESTIONS = [
@@ -73,7 +74,7 @@ let browser
 
 before(async () => {
   server = await startServer()
-  for (const u of [EDITOR, ADMIN, ASSESSOR]) await server.addUser(u)
+  for (const u of [EDITOR, ADMIN, ASSESSOR, REVIEWER]) await server.addUser(u)
   browser = await launchBrowser()
 
   // The city's rule lets this three-question quiz, answered at once, count.
@@ -85,6 +86,10 @@ before(async () => {
   await editor.signIn(EDITOR.username, EDITOR.password)
   const ids = []
   for (const q of QUESTIONS) ids.push((await editor.post('/questions', q)).id)
+  // New questions wait for a reviewer; only approved ones are drawn.
+  const reviewer = apiClient(server.baseURL)
+  await reviewer.signIn(REVIEWER.username, REVIEWER.password)
+  for (const id of ids) await reviewer.post(`/questions/${id}/approve`)
   const quiz = await editor.post('/quizzes', {
     title: '知晓率测试问答',
     description: '三道题，60 分及格。',

@@ -257,7 +257,7 @@ var (
 	ErrKeyRequired         = fault.New(fault.Malformed, "idempotency_key_required", "提交答卷需要 Idempotency-Key 请求头")
 	ErrAlreadyRedeemed     = fault.New(fault.Conflict, "already_redeemed", "该兑奖码已兑换")
 	ErrCodeNotFound        = fault.New(fault.NotFound, "code_not_found", "兑奖码不存在")
-	ErrOwnQuestionReview   = fault.New(fault.Forbidden, "own_review", "不能审核自己编写或最后修改的题目")
+	ErrOwnQuestionReview   = fault.New(fault.Forbidden, "own_question_review", "不能审核自己编写或最后修改的题目")
 	ErrQuestionChanged     = fault.New(fault.Conflict, "question_changed", "题目刚被他人修改或审核，请刷新后重试")
 	ErrQuestionNotInReview = fault.New(fault.Conflict, "invalid_transition", "只有待审核的题目可以通过或驳回")
 )
