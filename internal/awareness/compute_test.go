@@ -26,7 +26,7 @@ import (
 // attempts through sessions in other grids, training and non-counting
 // quizzes, submissions on period boundaries, grids across counties — and
 // checks every figure of many areas against a computation written here from
-// the raw rows and METRICS.md alone.
+// the raw rows and docs/metrics.md alone.
 func TestFiguresEqualAnIndependentComputation(t *testing.T) {
 	ctx := context.Background()
 	db := testkit.OpenDB(t)
@@ -224,7 +224,7 @@ type expected struct {
 	byAge, byOcc, byFraud        map[string][2]int64
 }
 
-// independent computes METRICS.md from raw rows: for each resident, the
+// independent computes docs/metrics.md from raw rows: for each resident, the
 // first (earliest submitted, then lowest id) valid submitted attempt on a
 // counting resident quiz that met the rule in force at its submission,
 // within the period, counts, in its stored grid.

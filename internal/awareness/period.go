@@ -1,4 +1,4 @@
-// Package awareness computes the anti-fraud awareness figures of METRICS.md:
+// Package awareness computes the anti-fraud awareness figures of docs/metrics.md:
 // respondents (each resident's first counted attempt in a period, in the
 // grid stored on the attempt), passed, rate with its 95% Wilson interval,
 // coverage and breakdowns, for any area's subtree — sums, never averages.
