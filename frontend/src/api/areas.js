@@ -1,0 +1,11 @@
+// 区域: the area tree, its import and the population changes awaiting approval.
+import { api } from '../api.js'
+import { path } from './url.js'
+
+export const list = () => api.get('/areas')
+export const get = (code) => api.get(path('areas', code))
+export const importFile = (file) => api.upload('/areas/import', file)
+export const taxonomy = () => api.get('/taxonomy')
+export const changes = (query) => api.get('/area-changes', query)
+export const approveChange = (id) => api.post(path('area-changes', id, 'approve'))
+export const rejectChange = (id, reason) => api.post(path('area-changes', id, 'reject'), { reason })
