@@ -26,6 +26,7 @@ export function useRecordForm({ fields, sourceOf = (f) => f, blank, fromRecord, 
   const loading = ref(false)
   const loadError = ref('')
   const savedPayload = ref('')
+  const saving = ref(false)
   const dirty = computed(() => JSON.stringify(payload(form)) !== savedPayload.value)
 
   for (const f of fields) {
@@ -72,6 +73,19 @@ export function useRecordForm({ fields, sourceOf = (f) => f, blank, fromRecord, 
     return fields.filter((f) => errors[f]).length
   }
 
+  /** saveWith runs one save: write() answers whether it worked; a failure goes to failed(err). */
+  async function saveWith(write, failed) {
+    saving.value = true
+    try {
+      return await write()
+    } catch (err) {
+      failed(err)
+      return false
+    } finally {
+      saving.value = false
+    }
+  }
+
   watch(
     () => route.params.id,
     (next) => {
@@ -90,5 +104,5 @@ export function useRecordForm({ fields, sourceOf = (f) => f, blank, fromRecord, 
     }
   })
 
-  return { id, record, form, errors, formError, loading, loadError, dirty, fill, load, setErrors, reload: () => load(route.params.id) }
+  return { id, record, form, errors, formError, loading, loadError, dirty, saving, fill, load, setErrors, saveWith, reload: () => load(route.params.id) }
 }
