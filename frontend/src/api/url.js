@@ -8,7 +8,15 @@ import { buildQuery } from '../api.js'
  * path('sessions', 'join', 'a/b') is '/sessions/join/a%2Fb'.
  */
 export function path(...segments) {
-  return segments.map((s) => `/${encodeURIComponent(String(s ?? ''))}`).join('')
+  return segments
+    .map((s) => {
+      const text = String(s ?? '')
+      // encodeURIComponent leaves dots alone, and the URL parser would
+      // resolve "." and ".." to another path; no id or code looks like that.
+      if (text === '.' || text === '..') throw new Error(`path segment ${JSON.stringify(text)} is not allowed`)
+      return `/${encodeURIComponent(text)}`
+    })
+    .join('')
 }
 
 /** withQuery appends a query string, leaving out empty values. */
