@@ -1,5 +1,5 @@
 // Signing out, shared by the resident home and the staff console.
-import { api } from './api.js'
+import * as authApi from './api/auth.js'
 import { clearSession, refreshToken, saveSession } from './session.js'
 
 /**
@@ -13,12 +13,12 @@ export async function signOut() {
   try {
     if (!token) return
     try {
-      await api.post('/auth/logout', { refresh_token: token })
+      await authApi.logout(token)
     } catch (err) {
       if (err.status !== 401) throw err
-      const pair = await api.post('/auth/refresh', { refresh_token: token })
+      const pair = await authApi.refresh(token)
       saveSession(pair)
-      await api.post('/auth/logout', { refresh_token: pair.refresh_token })
+      await authApi.logout(pair.refresh_token)
     }
   } catch {
     // Already revoked or offline: nothing more to do from here.

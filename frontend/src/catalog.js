@@ -1,6 +1,6 @@
 // Read-mostly public data — the code lists and the area tree — fetched once
 // per page load and shared by the pages that need it.
-import { api } from './api.js'
+import * as areasApi from './api/areas.js'
 
 let taxonomy = null
 const areas = new Map()
@@ -8,7 +8,7 @@ const areas = new Map()
 /** loadTaxonomy returns {age_bands, occupations, fraud_types}; a failure is not cached. */
 export function loadTaxonomy() {
   if (!taxonomy) {
-    taxonomy = api.get('/taxonomy').catch((err) => {
+    taxonomy = areasApi.taxonomy().catch((err) => {
       taxonomy = null
       throw err
     })
@@ -18,7 +18,7 @@ export function loadTaxonomy() {
 
 /** loadRoots returns the root areas (the city) with their children. */
 export async function loadRoots() {
-  const answer = await api.get('/areas')
+  const answer = await areasApi.list()
   return Array.isArray(answer?.items) ? answer.items : []
 }
 
@@ -27,7 +27,7 @@ export function loadArea(code) {
   if (!areas.has(code)) {
     areas.set(
       code,
-      api.get(`/areas/${encodeURIComponent(code)}`).catch((err) => {
+      areasApi.get(code).catch((err) => {
         areas.delete(code)
         throw err
       }),

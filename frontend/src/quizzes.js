@@ -29,6 +29,9 @@ export const SCORING_FIELDS = [
   'counts_for_awareness',
 ]
 
+/** The quiz form's fields, as the server names them (field errors come back under these). */
+export const QUIZ_FIELDS = ['title', 'description', 'area_code', 'audience', 'starts_at', 'ends_at', ...SCORING_FIELDS.slice(3)]
+
 const PHASES = {
   draft: { name: '草稿', type: 'default' },
   scheduled: { name: '未开始', type: 'primary' },

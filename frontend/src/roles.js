@@ -20,49 +20,48 @@ export function roleName(role) {
   return ROLE_NAMES[role] || role || ''
 }
 
-// `ready` marks the pages that exist; the rest show "即将上线" for now.
-const AWARENESS = { path: '/staff/area', title: '知晓率', icon: 'chart-trending-o', ready: true }
-const TRAINING = { path: '/staff/training', title: '培训答题', icon: 'edit', ready: true }
-const RULE = { path: '/staff/rule', title: '考核规则', icon: 'balance-o', ready: true }
+const AWARENESS = { path: '/staff/area', title: '知晓率', icon: 'chart-trending-o' }
+const TRAINING = { path: '/staff/training', title: '培训答题', icon: 'edit' }
+const RULE = { path: '/staff/rule', title: '考核规则', icon: 'balance-o' }
 const MENUS = {
   admin: [
-    { path: '/staff/users', title: '用户管理', icon: 'friends-o', ready: true },
-    { path: '/staff/audit', title: '操作日志', icon: 'records-o', ready: true },
-    { path: '/staff/areas/import', title: '区域导入', icon: 'upgrade', ready: true },
-    { path: '/staff/area-changes', title: '人口变更审批', icon: 'passed', ready: true },
-    { path: '/staff/awareness', title: '知晓率', icon: 'chart-trending-o', ready: true },
-    { path: '/staff/assessment', title: '平安考核', icon: 'medal-o', ready: true },
+    { path: '/staff/users', title: '用户管理', icon: 'friends-o' },
+    { path: '/staff/audit', title: '操作日志', icon: 'records-o' },
+    { path: '/staff/areas/import', title: '区域导入', icon: 'upgrade' },
+    { path: '/staff/area-changes', title: '人口变更审批', icon: 'passed' },
+    { path: '/staff/awareness', title: '知晓率', icon: 'chart-trending-o' },
+    { path: '/staff/assessment', title: '平安考核', icon: 'medal-o' },
     RULE,
-    { path: '/staff/report', title: '季度报告', icon: 'description', ready: true },
-    { path: '/staff/api-keys', title: 'API 密钥', icon: 'lock', ready: true },
+    { path: '/staff/report', title: '季度报告', icon: 'description' },
+    { path: '/staff/api-keys', title: 'API 密钥', icon: 'lock' },
     TRAINING,
   ],
   editor: [
-    { path: '/staff/warnings', title: '预警管理', icon: 'warning-o', ready: true },
-    { path: '/staff/questions', title: '题库', icon: 'notes-o', ready: true },
-    { path: '/staff/quizzes', title: '问答活动', icon: 'award-o', ready: true },
+    { path: '/staff/warnings', title: '预警管理', icon: 'warning-o' },
+    { path: '/staff/questions', title: '题库', icon: 'notes-o' },
+    { path: '/staff/quizzes', title: '问答活动', icon: 'award-o' },
     RULE,
     AWARENESS,
     TRAINING,
   ],
   reviewer: [
-    { path: '/staff/review', title: '审核队列', icon: 'passed', ready: true },
-    { path: '/staff/warnings', title: '预警管理', icon: 'warning-o', ready: true },
-    { path: '/staff/questions', title: '题库', icon: 'notes-o', ready: true },
+    { path: '/staff/review', title: '审核队列', icon: 'passed' },
+    { path: '/staff/warnings', title: '预警管理', icon: 'warning-o' },
+    { path: '/staff/questions', title: '题库', icon: 'notes-o' },
     AWARENESS,
     TRAINING,
   ],
   grid_worker: [
-    { path: '/staff/grid', title: '我的网格', icon: 'location-o', ready: true },
-    { path: '/staff/redeem', title: '兑奖', icon: 'gift-o', ready: true },
+    { path: '/staff/grid', title: '我的网格', icon: 'location-o' },
+    { path: '/staff/redeem', title: '兑奖', icon: 'gift-o' },
     TRAINING,
-    { path: '/staff/poster', title: '网格海报', icon: 'qr', ready: true },
+    { path: '/staff/poster', title: '网格海报', icon: 'qr' },
   ],
   assessor: [
-    { path: '/staff/awareness', title: '知晓率', icon: 'chart-trending-o', ready: true },
-    { path: '/staff/assessment', title: '平安考核', icon: 'medal-o', ready: true },
+    { path: '/staff/awareness', title: '知晓率', icon: 'chart-trending-o' },
+    { path: '/staff/assessment', title: '平安考核', icon: 'medal-o' },
     RULE,
-    { path: '/staff/report', title: '季度报告', icon: 'description', ready: true },
+    { path: '/staff/report', title: '季度报告', icon: 'description' },
     TRAINING,
   ],
 }
@@ -82,12 +81,6 @@ export const FIGURE_ROLES = ['admin', 'assessor']
 export function menuFor(role) {
   return MENUS[role] ?? []
 }
-
-/** Every console path that is not built yet, with its title, for the router. */
-export const COMING_SOON = Object.values(MENUS)
-  .flat()
-  .filter((item) => !item.ready)
-  .map(({ path, title }) => ({ path, title }))
 
 /** roleMayOpen reports whether a role's menu holds a path. */
 export function roleMayOpen(role, path) {

@@ -1,7 +1,7 @@
 // Routes and the guards that send people to the right sign-in page.
 import { createRouter, createWebHistory } from 'vue-router'
 import { isResident, isSignedIn, isStaff, session } from './session.js'
-import { ALL_STAFF, COMING_SOON, COMPLETION_ROLES, FIGURE_ROLES, REDEEM_ROLES } from './roles.js'
+import { ALL_STAFF, COMPLETION_ROLES, FIGURE_ROLES, REDEEM_ROLES } from './roles.js'
 import { currentQuarter } from './awareness.js'
 
 // Who works on warnings and the question bank in the console.
@@ -81,9 +81,6 @@ export const routes = [
       staffPage('report/:code(\\d+)/:period', () => import('./pages/staff/ReportPage.vue'), '季度报告', FIGURE_ROLES),
       staffPage('api-keys', () => import('./pages/staff/ApiKeysPage.vue'), 'API 密钥', ['admin']),
       staffPage('redeem', () => import('./pages/staff/RedeemPage.vue'), '兑奖', REDEEM_ROLES),
-      ...COMING_SOON.map(({ path, title }) =>
-        staffPage(path.replace('/staff/', ''), () => import('./pages/staff/ComingSoonPage.vue'), title),
-      ),
       { path: ':rest(.*)*', component: () => import('./pages/NotFoundPage.vue'), meta: { title: '页面不存在', staff: true } },
     ],
   },

@@ -1,0 +1,4 @@
+// 操作日志: the staff audit log.
+import { api } from '../api.js'
+
+export const list = (query) => api.get('/audit', query)

@@ -1,0 +1,7 @@
+// The signed-in user: who they are, their profile, acknowledgements and prizes.
+import { api } from '../api.js'
+
+export const get = () => api.get('/me')
+export const saveProfile = (body) => api.put('/me/profile', body)
+export const acks = () => api.get('/me/acks')
+export const prizes = () => api.get('/me/prizes')
