@@ -2,13 +2,11 @@ package api
 
 import (
 	"bytes"
-	"errors"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"wuzha/internal/area"
 	"wuzha/internal/assessment"
 	"wuzha/internal/auth"
 	"wuzha/internal/awareness"
@@ -49,13 +47,6 @@ func (s *Server) assessmentPeriod(c *fiber.Ctx) (awareness.Period, error) {
 	return awareness.ParsePeriod(c.Params("period"), time.Now())
 }
 
-func areaErr(err error) error {
-	if errors.Is(err, area.ErrNotFound) {
-		return errAreaNotFound
-	}
-	return err
-}
-
 func (s *Server) getAssessment(c *fiber.Ctx) error {
 	p, err := s.assessmentPeriod(c)
 	if err != nil {
@@ -63,7 +54,7 @@ func (s *Server) getAssessment(c *fiber.Ctx) error {
 	}
 	sh, err := s.Assessment.Get(c.UserContext(), caller(c), c.Params("code"), p)
 	if err != nil {
-		return areaErr(err)
+		return err
 	}
 	return c.JSON(sh)
 }
@@ -85,7 +76,7 @@ func (s *Server) lockAssessment(c *fiber.Ctx) error {
 	}
 	sh, err := s.Assessment.Lock(c.UserContext(), caller(c), c.Params("code"), p, req.Reason)
 	if err != nil {
-		return areaErr(err)
+		return err
 	}
 	return c.JSON(sh)
 }
@@ -101,7 +92,7 @@ func (s *Server) unlockAssessment(c *fiber.Ctx) error {
 	}
 	sh, err := s.Assessment.Unlock(c.UserContext(), caller(c), c.Params("code"), p, req.Reason)
 	if err != nil {
-		return areaErr(err)
+		return err
 	}
 	return c.JSON(sh)
 }
@@ -113,7 +104,7 @@ func (s *Server) assessmentHistory(c *fiber.Ctx) error {
 	}
 	items, err := s.Assessment.History(c.UserContext(), caller(c), c.Params("code"), p)
 	if err != nil {
-		return areaErr(err)
+		return err
 	}
 	return c.JSON(fiber.Map{"items": items})
 }
@@ -131,7 +122,7 @@ func (s *Server) verifyAssessment(c *fiber.Ctx) error {
 	}
 	res, err := s.Assessment.Verify(c.UserContext(), caller(c), c.Params("code"), p, version)
 	if err != nil {
-		return areaErr(err)
+		return err
 	}
 	return c.JSON(res)
 }
@@ -167,7 +158,7 @@ func (s *Server) exportAssessment(c *fiber.Ctx) error {
 	}
 	data, ctype, err := s.Assessment.Export(c.UserContext(), caller(c), c.Params("code"), p, format)
 	if err != nil {
-		return areaErr(err)
+		return err
 	}
 	c.Set(fiber.HeaderContentType, ctype)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="assessment-`+p.Name+`-`+c.Params("code")+`.`+format+`"`)
@@ -201,9 +192,9 @@ func (s *Server) listAPIKeys(c *fiber.Ctx) error {
 }
 
 func (s *Server) revokeAPIKey(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return assessment.ErrKeyNotFound
+	id, err := idParam(c, assessment.ErrKeyNotFound)
+	if err != nil {
+		return err
 	}
 	if err := s.Assessment.RevokeKey(c.UserContext(), caller(c), id); err != nil {
 		return err

@@ -1,12 +1,10 @@
 package api
 
 import (
-	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"wuzha/internal/area"
 	"wuzha/internal/awareness"
 )
 
@@ -19,9 +17,6 @@ func (s *Server) getAwareness(c *fiber.Ctx) error {
 		return err
 	}
 	f, err := s.Awareness.Compute(c.UserContext(), caller(c), c.Params("code"), p)
-	if errors.Is(err, area.ErrNotFound) {
-		return errAreaNotFound
-	}
 	if err != nil {
 		return err
 	}
@@ -35,9 +30,6 @@ func (s *Server) getAwarenessGrids(c *fiber.Ctx) error {
 		return err
 	}
 	grids, err := s.Awareness.Grids(c.UserContext(), caller(c), c.Params("code"), p)
-	if errors.Is(err, area.ErrNotFound) {
-		return errAreaNotFound
-	}
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 	"wuzha/internal/fault"
 )
 
-var errNotReady = fault.New(fault.Gone, "not_ready", "服务正在启动，请稍后再试")
+var errNotReady = fault.New(fault.Unavailable, "not_ready", "服务正在启动，请稍后再试").WithRetry(2 * time.Second)
 
 // healthz says the process is up.
 func (s *Server) healthz(c *fiber.Ctx) error {
@@ -40,13 +40,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 func (s *Server) requireReady(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	if !s.ready.Load() {
-		c.Set(fiber.HeaderRetryAfter, "2")
-		c.Status(fiber.StatusServiceUnavailable)
-		if err := c.JSON(problem{Type: "about:blank", Title: "Service Unavailable", Status: 503, Code: errNotReady.Code, Detail: errNotReady.Message}); err != nil {
-			return err
-		}
-		c.Set(fiber.HeaderContentType, "application/problem+json; charset=utf-8")
-		return nil
+		return errNotReady
 	}
 	return c.Next()
 }

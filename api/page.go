@@ -14,6 +14,16 @@ type listPage[T any] struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
+// idParam reads the :id of a route, the one way every id in a path is read:
+// anything but a positive integer is the domain's notFound, as an unknown id.
+func idParam(c *fiber.Ctx, notFound error) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, notFound
+	}
+	return id, nil
+}
+
 // limitParam reads ?limit= (default 20, max 100).
 func limitParam(c *fiber.Ctx) (int, error) {
 	v := c.Query("limit")

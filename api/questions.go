@@ -1,20 +1,10 @@
 package api
 
 import (
-	"strconv"
-
 	"github.com/gofiber/fiber/v2"
 
 	"wuzha/internal/quiz"
 )
-
-func idParam(c *fiber.Ctx, notFound error) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, notFound
-	}
-	return id, nil
-}
 
 func (s *Server) listQuestions(c *fiber.Ctx) error {
 	limit, after, err := pageParams(c)

@@ -110,30 +110,8 @@ func (s *Server) listPrizePools(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"items": pools})
 }
 
-// respondent is where the caller's attempts are attributed: a resident's
-// profile grid (with its path as it is now), or a staff member's scope.
-func (s *Server) respondent(c *fiber.Ctx) (quiz.Respondent, error) {
-	cl := caller(c)
-	if cl.Role.IsStaff() {
-		return quiz.Respondent{GridCode: cl.AreaCode, GridPath: cl.AreaPath}, nil
-	}
-	p, err := s.Auth.ProfileOf(c.UserContext(), cl.UserID)
-	if err != nil || p == nil {
-		return quiz.Respondent{}, err
-	}
-	g, err := s.Areas.Get(c.UserContext(), p.GridCode)
-	if err != nil {
-		return quiz.Respondent{}, err
-	}
-	return quiz.Respondent{GridCode: g.Code, GridPath: g.Path, AgeBand: p.AgeBand, Occupation: p.Occupation}, nil
-}
-
 func (s *Server) activeQuizzes(c *fiber.Ctx) error {
-	r, err := s.respondent(c)
-	if err != nil {
-		return err
-	}
-	items, err := s.Quiz.ActiveQuizzes(c.UserContext(), caller(c), r.GridPath, c.Query("audience") == "residents")
+	items, err := s.Quiz.ActiveFor(c.UserContext(), caller(c), c.Query("audience") == "residents")
 	if err != nil {
 		return err
 	}
@@ -155,22 +133,19 @@ func (s *Server) startAttempt(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	r, err := s.respondent(c)
-	if err != nil {
+	var started quiz.StartedAttempt
+	var status int
+	start := func() (err error) {
+		started, status, err = s.Sessions.StartAttempt(c.UserContext(), caller(c), id, req.SessionCode)
 		return err
 	}
 	if req.SessionCode != "" {
 		// Through a grid worker's session: the attempt counts for the
 		// session's grid. Wrong codes count against the caller.
-		err := s.testCode(c, sessionCodes, func() (err error) {
-			r, err = s.Sessions.Respondent(c.UserContext(), req.SessionCode, id, r)
-			return err
-		})
-		if err != nil {
-			return err
-		}
+		err = s.testCode(c, sessionCodes, start)
+	} else {
+		err = start()
 	}
-	started, status, err := s.Quiz.Start(c.UserContext(), caller(c), id, r)
 	if err != nil {
 		return err
 	}

@@ -134,6 +134,7 @@ var kindStatus = map[fault.Kind]int{
 	fault.Invalid:         fiber.StatusUnprocessableEntity,
 	fault.Locked:          fiber.StatusLocked,
 	fault.RateLimited:     fiber.StatusTooManyRequests,
+	fault.Unavailable:     fiber.StatusServiceUnavailable,
 }
 
 // handleError is the one place errors become HTTP answers: domain faults by

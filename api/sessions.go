@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	qrcode "github.com/skip2/go-qrcode"
 
-	"wuzha/internal/area"
 	"wuzha/internal/session"
 )
 
@@ -135,9 +134,9 @@ func qrSVG(bits [][]bool) []byte {
 // preset for residents who fill in their profile (no session; attempts
 // count for the grid of the resident's profile).
 func (s *Server) gridQR(c *fiber.Ctx) error {
-	g, err := s.Areas.Get(c.UserContext(), c.Params("code"))
-	if err != nil || g.Level != area.Grid {
-		return errAreaNotFound
+	g, err := s.Areas.GetGrid(c.UserContext(), c.Params("code"))
+	if err != nil {
+		return err
 	}
 	q, err := qrcode.New(s.PublicURL+"/join/grid/"+url.PathEscape(g.Code), qrcode.Medium)
 	if err != nil {

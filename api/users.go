@@ -1,8 +1,6 @@
 package api
 
 import (
-	"strconv"
-
 	"github.com/gofiber/fiber/v2"
 
 	"wuzha/internal/auth"
@@ -36,9 +34,9 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 }
 
 func (s *Server) updateUser(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return auth.ErrNotFound
+	id, err := idParam(c, auth.ErrNotFound)
+	if err != nil {
+		return err
 	}
 	var req auth.UserChange
 	if err := decode(c, &req); err != nil {
@@ -52,9 +50,9 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 }
 
 func (s *Server) unlockLogin(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return auth.ErrNotFound
+	id, err := idParam(c, auth.ErrNotFound)
+	if err != nil {
+		return err
 	}
 	if err := s.Auth.UnlockLogin(c.UserContext(), caller(c), id); err != nil {
 		return err

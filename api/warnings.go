@@ -1,27 +1,15 @@
 package api
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"wuzha/internal/auth"
 	"wuzha/internal/content"
 )
-
-func warningID(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, content.ErrNotFound
-	}
-	return id, nil
-}
 
 func (s *Server) listWarnings(c *fiber.Ctx) error {
 	limit, before, err := pageParams(c)
@@ -50,7 +38,7 @@ func (s *Server) createWarning(c *fiber.Ctx) error {
 }
 
 func (s *Server) updateWarning(c *fiber.Ctx) error {
-	id, err := warningID(c)
+	id, err := idParam(c, content.ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -88,7 +76,7 @@ type rejectRequest struct {
 // moveWarning serves submit, approve, reject and archive.
 func (s *Server) moveWarning(t content.Transition) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := warningID(c)
+		id, err := idParam(c, content.ErrNotFound)
 		if err != nil {
 			return err
 		}
@@ -107,7 +95,7 @@ func (s *Server) moveWarning(t content.Transition) fiber.Handler {
 }
 
 func (s *Server) warningHistory(c *fiber.Ctx) error {
-	id, err := warningID(c)
+	id, err := idParam(c, content.ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -119,7 +107,7 @@ func (s *Server) warningHistory(c *fiber.Ctx) error {
 }
 
 func (s *Server) warningReach(c *fiber.Ctx) error {
-	id, err := warningID(c)
+	id, err := idParam(c, content.ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -130,35 +118,9 @@ func (s *Server) warningReach(c *fiber.Ctx) error {
 	return c.JSON(r)
 }
 
-var deviceIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
-
-// reader identifies who reads a warning for reach: a resident with their
-// profile, else the device id the app sends (X-Device-Id), else a hash of
-// the client address.
-func (s *Server) reader(c *fiber.Ctx) (content.Reader, error) {
-	cl := caller(c)
-	if cl.Role == auth.Resident {
-		r := content.Reader{Key: "u:" + strconv.FormatInt(cl.UserID, 10), UserID: cl.UserID}
-		p, err := s.Auth.ProfileOf(c.UserContext(), cl.UserID)
-		if err != nil {
-			return r, err
-		}
-		if p != nil {
-			r.AgeBand, r.Occupation = p.AgeBand, p.Occupation
-			if g, err := s.Areas.Get(c.UserContext(), p.GridCode); err == nil {
-				r.GridPath = g.Path
-			}
-		}
-		return r, nil
-	}
-	if cl.Role.IsStaff() {
-		return content.Reader{}, nil // staff reading is not reach
-	}
-	if d := c.Get("X-Device-Id"); deviceIDPattern.MatchString(d) {
-		return content.Reader{Key: "d:" + d}, nil
-	}
-	sum := sha256.Sum256([]byte("wuzha-viewer|" + s.clientNet(c)))
-	return content.Reader{Key: "a:" + hex.EncodeToString(sum[:12])}, nil
+// visitor is what the request tells content of an anonymous reader.
+func (s *Server) visitor(c *fiber.Ctx) content.Visitor {
+	return content.Visitor{DeviceID: c.Get("X-Device-Id"), Net: s.clientNet(c)}
 }
 
 // Reach limits. Device ids are chosen by the client, so one address adds at
@@ -172,8 +134,8 @@ const (
 )
 
 // admitReader is asked before a reader's first view of the day is counted.
-func (s *Server) admitReader(c *fiber.Ctx, id int64, r content.Reader) func() (bool, error) {
-	return func() (bool, error) {
+func (s *Server) admitReader(c *fiber.Ctx, id int64) func(content.Reader) (bool, error) {
+	return func(r content.Reader) (bool, error) {
 		net := s.clientNet(c)
 		if r.UserID == 0 {
 			res, err := s.Limiter.Hit(c.UserContext(), "reach:"+strconv.FormatInt(id, 10)+":"+net, readersPerAddress, 24*time.Hour)
@@ -187,44 +149,23 @@ func (s *Server) admitReader(c *fiber.Ctx, id int64, r content.Reader) func() (b
 }
 
 func (s *Server) getWarning(c *fiber.Ctx) error {
-	id, err := warningID(c)
+	id, err := idParam(c, content.ErrNotFound)
 	if err != nil {
 		return err
 	}
-	cl := caller(c)
-	d, err := s.Content.Get(c.UserContext(), cl, id)
+	d, err := s.Content.Read(c.UserContext(), caller(c), id, s.visitor(c), s.admitReader(c, id))
 	if err != nil {
 		return err
-	}
-	if !cl.Role.IsStaff() && d.Live {
-		r, err := s.reader(c)
-		if err != nil {
-			return err
-		}
-		if err := s.Content.RecordView(c.UserContext(), id, r, s.admitReader(c, id, r)); err != nil {
-			return err
-		}
-		if cl.Role == auth.Resident {
-			ack, err := s.Content.Acknowledged(c.UserContext(), cl.UserID, id)
-			if err != nil {
-				return err
-			}
-			d.Acknowledged = &ack
-		}
 	}
 	return c.JSON(d)
 }
 
 func (s *Server) ackWarning(c *fiber.Ctx) error {
-	id, err := warningID(c)
+	id, err := idParam(c, content.ErrNotFound)
 	if err != nil {
 		return err
 	}
-	r, err := s.reader(c)
-	if err != nil {
-		return err
-	}
-	if err := s.Content.Acknowledge(c.UserContext(), caller(c), id, r); err != nil {
+	if err := s.Content.Acknowledge(c.UserContext(), caller(c), id); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -238,8 +179,8 @@ func (s *Server) myAcks(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"items": items})
 }
 
-// getFeed serves the residents' feed. A signed-in resident's profile fills
-// what the query does not give; what is still not given does not filter.
+// getFeed serves the residents' feed (a signed-in resident's profile fills
+// what the query does not give: content.Service.FeedFor).
 func (s *Server) getFeed(c *fiber.Ctx) error {
 	limit, err := limitParam(c)
 	if err != nil {
@@ -256,18 +197,7 @@ func (s *Server) getFeed(c *fiber.Ctx) error {
 		}
 	}
 	q := content.FeedQuery{AgeBand: c.Query("age_band"), Occupation: c.Query("occupation"), GridCode: c.Query("grid_code"), Offset: offset, Limit: limit}
-	if cl := caller(c); cl.Role == auth.Resident {
-		p, err := s.Auth.ProfileOf(c.UserContext(), cl.UserID)
-		if err != nil {
-			return err
-		}
-		if p != nil {
-			q.AgeBand = firstNonEmpty(q.AgeBand, p.AgeBand)
-			q.Occupation = firstNonEmpty(q.Occupation, p.Occupation)
-			q.GridCode = firstNonEmpty(q.GridCode, p.GridCode)
-		}
-	}
-	items, more, err := s.Content.Feed(c.UserContext(), q)
+	items, more, err := s.Content.FeedFor(c.UserContext(), caller(c), q)
 	if err != nil {
 		return err
 	}
@@ -277,11 +207,4 @@ func (s *Server) getFeed(c *fiber.Ctx) error {
 		page.NextCursor = &cur
 	}
 	return c.JSON(page)
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"wuzha/internal/audit"
+	"wuzha/internal/fault"
 	"wuzha/internal/store"
 )
 
@@ -42,7 +43,7 @@ func (l Level) Depth() int {
 
 // Errors of this package.
 var (
-	ErrNotFound = errors.New("area not found")
+	ErrNotFound = fault.New(fault.NotFound, "not_found", "区域不存在")
 )
 
 // Area is one node of the hierarchy. Population is set on grids; a parent's

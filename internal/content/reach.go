@@ -65,11 +65,15 @@ func (s *Service) RecordView(ctx context.Context, id int64, r Reader, admit func
 	return nil
 }
 
-// Acknowledge records a resident's "我已知晓" for a live warning; it is
-// idempotent.
-func (s *Service) Acknowledge(ctx context.Context, c auth.Caller, id int64, r Reader) error {
+// Acknowledge records a resident's "我已知晓" for a live warning, placed by
+// their profile; it is idempotent.
+func (s *Service) Acknowledge(ctx context.Context, c auth.Caller, id int64) error {
 	if c.Role != auth.Resident {
 		return fault.ErrRole
+	}
+	r, err := s.reader(ctx, c, Visitor{})
+	if err != nil {
+		return err
 	}
 	lw, ok, err := s.live.get(ctx, s, id)
 	if err != nil {

@@ -26,6 +26,8 @@ type Service struct {
 	codes  *taxonomy.Store
 	render *Renderer
 	live   liveCache
+	// profiles place residents' reading and fill their feed (UseProfiles).
+	profiles Profiles
 }
 
 // NewService wires the service.

@@ -22,6 +22,7 @@ const (
 	Invalid                         // fails validation (422)
 	Locked                          // account locked for a while (423)
 	RateLimited                     // too many requests (429)
+	Unavailable                     // not ready to serve yet (503)
 )
 
 // Field is one invalid input field, or one bad row of an upload.

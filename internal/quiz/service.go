@@ -19,6 +19,8 @@ type Service struct {
 	bank    bankCache
 	quizzes quizCache
 	now     func() time.Time
+	// profiles place residents' attempts (UseProfiles).
+	profiles Profiles
 }
 
 // NewService wires the service.

@@ -28,20 +28,15 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"wuzha/api"
+	"wuzha/internal/app"
 	"wuzha/internal/area"
-	"wuzha/internal/assessment"
-	"wuzha/internal/audit"
 	"wuzha/internal/auth"
 	"wuzha/internal/awareness"
-	"wuzha/internal/content"
+	"wuzha/internal/config"
 	"wuzha/internal/phone"
-	"wuzha/internal/quiz"
 	"wuzha/internal/ratelimit"
 	"wuzha/internal/rule"
-	"wuzha/internal/session"
-	"wuzha/internal/sms"
 	"wuzha/internal/store"
-	"wuzha/internal/taxonomy"
 	"wuzha/seed"
 )
 
@@ -145,7 +140,7 @@ type Options struct {
 // otherwise: join links and QR codes must carry it, whatever the request's Host.
 const PublicURL = "https://wuzha.example.gov.cn"
 
-// NewEnv wires a server like main does, on a fresh seeded database, with
+// NewEnv builds the application as main does (internal/app), on a fresh seeded database, with
 // logs captured in Env.Logs.
 func NewEnv(t testing.TB, opt ...Options) *Env {
 	t.Helper()
@@ -153,37 +148,16 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 	if len(opt) > 0 {
 		o = opt[0]
 	}
-	db := o.DB
-	if db == nil {
+	ctx := context.Background()
+	db, fresh := o.DB, o.DB == nil
+	if fresh {
 		db = OpenDB(t)
-		a, c := area.NewStore(db), taxonomy.NewStore(db)
-		if err := seed.Load(context.Background(), seed.Targets{Areas: a, Codes: c, Warnings: content.NewService(db, a, c), Quizzes: quiz.NewService(db, a, c)}); err != nil {
-			t.Fatalf("seed: %v", err)
-		}
 	}
 	logs := &SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	key := bytes.Repeat([]byte{7}, 32) // the same key for every Env, so instances share data
-	vault, err := phone.NewVault(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	outboxPath := filepath.Join(t.TempDir(), "sms-outbox.jsonl")
-	outbox, err := sms.NewOutbox(outboxPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	areas, codes := area.NewStore(db), taxonomy.NewStore(db)
-	var limiter ratelimit.Limiter = ratelimit.NewDB(db)
-	if o.Limiter != nil {
-		limiter = o.Limiter
-	}
 	if o.PublicURL == "" {
 		o.PublicURL = PublicURL
 	}
-	authSvc := auth.NewService(db, areas, codes, limiter, vault, outbox, auth.Config{
-		JWTSecret: JWTSecret, AccessTTL: 15 * time.Minute, RefreshTTL: 24 * time.Hour, BcryptCost: bcrypt.MinCost,
-	}, log)
 	var proxies []netip.Prefix
 	if o.TrustedProxies == nil && !o.NoProxy {
 		o.TrustedProxies = []string{"0.0.0.0/32"}
@@ -195,13 +169,27 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 		}
 		proxies = append(proxies, pr)
 	}
-	contentSvc := content.NewService(db, areas, codes)
-	quizSvc := quiz.NewService(db, areas, codes)
-	aw := awareness.NewService(db, areas, codes)
-	srv := api.New(api.Deps{Log: log, DB: db, Auth: authSvc, Content: contentSvc, Quiz: quizSvc, Sessions: session.NewService(db, areas, quizSvc), Awareness: aw,
-		Assessment: assessment.NewService(db, areas, aw, assessment.Rule{TargetRate: 0.9, TargetCoverage: 0.05, MinRespondents: 30}), Areas: areas, Codes: codes, Audit: audit.NewStore(db), Limiter: limiter, TrustedProxies: proxies, PublicURL: o.PublicURL})
+	cfg := config.Config{
+		SMSOutbox: filepath.Join(t.TempDir(), "sms-outbox.jsonl"),
+		PublicURL: o.PublicURL, TrustedProxies: proxies,
+		JWTSecret: JWTSecret,
+		PhoneKey:  bytes.Repeat([]byte{7}, 32), // the same key for every Env, so instances share data
+		AccessTTL: 15 * time.Minute, RefreshTTL: 24 * time.Hour,
+		TargetRate: 0.9, TargetCoverage: 0.05, MinRespondents: 30,
+	}
+	a, err := app.New(ctx, cfg, app.Options{Log: log, DB: db, Limiter: o.Limiter, BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	if fresh {
+		if err := seed.Load(ctx, a.SeedTargets()); err != nil {
+			t.Fatalf("seed: %v", err)
+		}
+	}
+	srv := a.Server()
 	srv.SetReady(!o.NotReady)
-	return &Env{T: t, DB: db, Server: srv, Auth: authSvc, Areas: areas, Aware: aw, Vault: vault, Outbox: outboxPath, Logs: logs}
+	return &Env{T: t, DB: db, Server: srv, Auth: a.Auth, Areas: a.Areas, Aware: a.Awareness, Vault: a.Vault, Outbox: cfg.SMSOutbox, Logs: logs}
 }
 
 // SetRule stores the city's assessment rule straight in the database, as
