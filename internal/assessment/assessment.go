@@ -580,7 +580,7 @@ func (s *Service) Export(ctx context.Context, c auth.Caller, code string, p awar
 	}
 	checksum, lockedAt := "（未锁定，实时数据）", "（未锁定）"
 	if sh.Checksum != nil {
-		checksum, lockedAt = *sh.Checksum, sh.LockedAt.In(awareness.Shanghai).Format("2006-01-02 15:04:05 +08:00")
+		checksum, lockedAt = *sh.Checksum, sh.LockedAt.In(area.Shanghai).Format("2006-01-02 15:04:05 +08:00")
 	}
 	notes := [][]string{
 		{"考核期", sh.Period}, {"区域", sheet.SafeCell(sh.AreaCode + " " + sh.Name)}, {"方法", awareness.Method}, {"说明", sh.Note},
@@ -588,7 +588,7 @@ func (s *Service) Export(ctx context.Context, c auth.Caller, code string, p awar
 		{"最少样本", strconv.Itoa(sh.Rule.MinRespondents)}, {"计入问答最低及格分", strconv.Itoa(sh.Rule.PassScore)},
 		{"计入问答最少题数", strconv.Itoa(sh.Rule.MinQuestions)}, {"计入问答每题最短用时（秒）", strconv.Itoa(sh.Rule.MinSecondsPerQuestion)},
 		{"考核规则更新时间", ruleTime(sh.Rule)}, {"得分公式", "100 × min(1, 知晓率 ÷ 目标知晓率) × min(1, 覆盖率 ÷ 目标覆盖率)"},
-		{"SHA-256 校验值", checksum}, {"锁定版本", strconv.Itoa(sh.Version)}, {"锁定时间", lockedAt}, {"导出时间", time.Now().In(awareness.Shanghai).Format("2006-01-02 15:04:05 +08:00")},
+		{"SHA-256 校验值", checksum}, {"锁定版本", strconv.Itoa(sh.Version)}, {"锁定时间", lockedAt}, {"导出时间", time.Now().In(area.Shanghai).Format("2006-01-02 15:04:05 +08:00")},
 	}
 	if format == "csv" {
 		var b bytes.Buffer
@@ -639,7 +639,7 @@ func ruleTime(r Rule) string {
 	if r.UpdatedAt == nil {
 		return "（初始规则）"
 	}
-	return r.UpdatedAt.In(awareness.Shanghai).Format("2006-01-02 15:04:05 +08:00")
+	return r.UpdatedAt.In(area.Shanghai).Format("2006-01-02 15:04:05 +08:00")
 }
 
 func areaPath(ctx context.Context, s *Service, code string) string {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"wuzha/internal/area"
 )
 
 // The maintained counters: per period, per grid, per age band × occupation,
@@ -84,7 +86,7 @@ func (InvalidCell) TableName() string { return "awareness_invalid" }
 
 // PeriodsOf names the month and the quarter a submission falls in.
 func PeriodsOf(t time.Time) []string {
-	l := t.In(Shanghai)
+	l := t.In(area.Shanghai)
 	return []string{fmt.Sprintf("%d-%02d", l.Year(), int(l.Month())), fmt.Sprintf("%dQ%d", l.Year(), (int(l.Month())-1)/3+1)}
 }
 

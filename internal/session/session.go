@@ -62,12 +62,10 @@ func NewService(db *store.DB, areas *area.Store, quizzes *quiz.Service) *Service
 	return &Service{db: db, areas: areas, quizzes: quizzes, now: time.Now}
 }
 
-var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
-
 // endOfDay is midnight after t in Asia/Shanghai.
 func endOfDay(t time.Time) time.Time {
-	l := t.In(shanghai)
-	return time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, shanghai).UTC()
+	l := t.In(area.Shanghai)
+	return time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, area.Shanghai).UTC()
 }
 
 // JoinCodeLength is the digits of a new join code. Ten random digits (9×10⁹
@@ -107,7 +105,7 @@ type View struct {
 }
 
 func (s *Service) view(ctx context.Context, ss Session) (View, error) {
-	q, err := s.quizzes.PublishedQuiz(ctx, ss.QuizID)
+	q, err := s.quizzes.QuizByID(ctx, ss.QuizID)
 	if err != nil {
 		return View{}, err
 	}
@@ -136,7 +134,7 @@ func (s *Service) Open(ctx context.Context, c auth.Caller, quizID int64) (View, 
 	if err != nil || grid.Level != area.Grid {
 		return View{}, ErrNotGridUser
 	}
-	q, err := s.quizzes.PublishedQuiz(ctx, quizID)
+	q, err := s.quizzes.QuizByID(ctx, quizID)
 	if err != nil {
 		return View{}, err
 	}
@@ -284,7 +282,7 @@ func (s *Service) Join(ctx context.Context, code string) (JoinInfo, error) {
 	if err != nil {
 		return JoinInfo{}, err
 	}
-	q, err := s.quizzes.PublishedQuiz(ctx, ss.QuizID)
+	q, err := s.quizzes.QuizByID(ctx, ss.QuizID)
 	if err != nil {
 		return JoinInfo{}, err
 	}
