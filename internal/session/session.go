@@ -114,11 +114,7 @@ func (s *Service) view(ctx context.Context, ss Session) (View, error) {
 	if g, err := s.areas.Get(ctx, ss.GridCode); err == nil {
 		v.GridName = g.Name
 	}
-	var c struct{ Participants, Submitted, Passed int64 }
-	err = s.db.WithContext(ctx).Table("attempts").Select(`COUNT(*) AS participants,
-		SUM(CASE WHEN status = 'submitted' THEN 1 ELSE 0 END) AS submitted,
-		SUM(CASE WHEN status = 'submitted' AND passed AND NOT invalid THEN 1 ELSE 0 END) AS passed`).
-		Where("session_id = ?", ss.ID).Scan(&c).Error
+	c, err := s.quizzes.SessionCounts(ctx, ss.ID)
 	v.Participants, v.Submitted, v.Passed = c.Participants, c.Submitted, c.Passed
 	return v, err
 }
