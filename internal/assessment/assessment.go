@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/hex"
@@ -809,20 +808,11 @@ func (s *Service) Authenticate(ctx context.Context, key, ip, requestID, what str
 	}
 	// The key speaks for its maker: it stops when the maker is disabled,
 	// gone, no longer an admin, or moved to a scope without the key's area.
-	var maker struct {
-		Role     string
-		Disabled bool
-		Path     *string
-	}
-	err := s.db.WithContext(ctx).Raw(`SELECT users.role, users.disabled, areas.path FROM users LEFT JOIN areas ON areas.code = users.area_code WHERE users.id = ?`, k.CreatedBy).
-		Row().Scan(&maker.Role, &maker.Disabled, &maker.Path)
-	if errors.Is(err, sql.ErrNoRows) {
-		return auth.Caller{}, ErrBadKey
-	}
+	maker, found, err := auth.StandingOf(ctx, s.db, k.CreatedBy)
 	if err != nil {
 		return auth.Caller{}, fmt.Errorf("assessment: key maker: %w", err)
 	}
-	if maker.Disabled || auth.Role(maker.Role) != auth.Admin || maker.Path == nil || *maker.Path == "" || !strings.HasPrefix(k.AreaPath, *maker.Path) {
+	if !found || maker.Disabled || maker.Role != auth.Admin || maker.AreaPath == "" || !strings.HasPrefix(k.AreaPath, maker.AreaPath) {
 		return auth.Caller{}, ErrBadKey
 	}
 	c := auth.Caller{Role: auth.Assessor, Username: "apikey:" + k.Prefix, AreaCode: k.AreaCode, AreaPath: k.AreaPath, IP: ip, RequestID: requestID, APIKeyID: k.ID}

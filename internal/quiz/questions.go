@@ -18,6 +18,7 @@ import (
 
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
+	"wuzha/internal/content"
 	"wuzha/internal/fault"
 	"wuzha/internal/sheet"
 	"wuzha/internal/taxonomy"
@@ -238,11 +239,11 @@ func (s *Service) checkWarnings(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	var n int64
-	if err := s.db.WithContext(ctx).Table("warnings").Where("id IN ?", ids).Count(&n).Error; err != nil {
+	ok, err := content.AllExist(ctx, s.db, ids)
+	if err != nil {
 		return err
 	}
-	if int(n) != len(ids) {
+	if !ok {
 		var v fault.Validation
 		v.Add("warning_ids", "关联的预警不存在")
 		return v.Err()
