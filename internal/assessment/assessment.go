@@ -5,12 +5,10 @@
 package assessment
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -22,7 +20,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
 	"wuzha/internal/area"
@@ -590,48 +587,12 @@ func (s *Service) Export(ctx context.Context, c auth.Caller, code string, p awar
 		{"SHA-256 校验值", checksum}, {"锁定版本", strconv.Itoa(sh.Version)}, {"锁定时间", lockedAt}, {"导出时间", time.Now().In(area.Shanghai).Format("2006-01-02 15:04:05 +08:00")},
 	}
 	if format == "csv" {
-		var b bytes.Buffer
-		b.WriteString("\xEF\xBB\xBF")
-		w := csv.NewWriter(&b)
-		w.Write(header)
-		w.WriteAll(lines)
-		w.Write(nil)
-		for _, n := range notes {
-			w.Write(n)
-		}
-		w.Flush()
-		return b.Bytes(), "text/csv; charset=utf-8", w.Error()
+		rows := append(append([][]string{header}, lines...), nil)
+		b, err := sheet.CSV(append(rows, notes...))
+		return b, sheet.CSVType, err
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	f.SetSheetName("Sheet1", "考核结果")
-	write := func(sheet string, rows [][]string) error {
-		for i, r := range rows {
-			cells := make([]any, len(r))
-			for j, v := range r {
-				cells[j] = v
-			}
-			cell, _ := excelize.CoordinatesToCellName(1, i+1)
-			if err := f.SetSheetRow(sheet, cell, &cells); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := write("考核结果", append([][]string{header}, lines...)); err != nil {
-		return nil, "", err
-	}
-	if _, err := f.NewSheet("说明"); err != nil {
-		return nil, "", err
-	}
-	if err := write("说明", notes); err != nil {
-		return nil, "", err
-	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		return nil, "", err
-	}
-	return buf.Bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", nil
+	b, err := sheet.XLSX(sheet.Page{Name: "考核结果", Rows: append([][]string{header}, lines...)}, sheet.Page{Name: "说明", Rows: notes})
+	return b, sheet.XLSXType, err
 }
 
 func ruleTime(r Rule) string {

@@ -1,9 +1,7 @@
 package quiz
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
 	"wuzha/internal/audit"
@@ -404,31 +401,9 @@ func (s *Service) ExportQuestions(ctx context.Context, c auth.Caller, format str
 		rows = append(rows, r)
 	}
 	if format == "xlsx" {
-		f := excelize.NewFile()
-		defer f.Close()
-		for i, r := range rows {
-			cells := make([]any, len(r))
-			for j, v := range r {
-				cells[j] = v
-			}
-			cell, _ := excelize.CoordinatesToCellName(1, i+1)
-			if err := f.SetSheetRow("Sheet1", cell, &cells); err != nil {
-				return nil, err
-			}
-		}
-		var buf bytes.Buffer
-		if err := f.Write(&buf); err != nil {
-			return nil, err
-		}
-		return buf.Bytes(), nil
+		return sheet.XLSX(sheet.Page{Name: "Sheet1", Rows: rows})
 	}
-	var buf bytes.Buffer
-	buf.WriteString("\xEF\xBB\xBF")
-	w := csv.NewWriter(&buf)
-	if err := w.WriteAll(rows); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return sheet.CSV(rows)
 }
 
 // MaxImportRows bounds one question import.
