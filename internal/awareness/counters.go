@@ -28,11 +28,6 @@ import (
 // before every read of the figures, so a figure never misses a committed
 // submission. Submitting stays a few short statements on rows nobody else
 // writes, however busy a grid is.
-//
-// The shard column is left from when the submit transaction wrote the
-// counters (migration 6) and spread them over eight rows: folding already
-// batches the writes, so new rows go to shard 0. Readers sum the shards,
-// so rows written before stay valid.
 
 // First marks a resident's counted attempt in a period.
 type First struct {
@@ -50,7 +45,6 @@ type Cell struct {
 	GridPath    string `gorm:"primaryKey"`
 	AgeBand     string `gorm:"primaryKey"`
 	Occupation  string `gorm:"primaryKey"`
-	Shard       int    `gorm:"primaryKey"`
 	Respondents int64
 	Passed      int64
 	ScoreTenths int64
@@ -66,7 +60,6 @@ type AnswerCell struct {
 	GridPath  string `gorm:"primaryKey"`
 	FraudType string `gorm:"primaryKey"`
 	AgeBand   string `gorm:"primaryKey"`
-	Shard     int    `gorm:"primaryKey"`
 	Answered  int64
 	Correct   int64
 }
@@ -78,7 +71,6 @@ func (AnswerCell) TableName() string { return "awareness_answers" }
 type InvalidCell struct {
 	Period   string `gorm:"primaryKey"`
 	GridPath string `gorm:"primaryKey"`
-	Shard    int    `gorm:"primaryKey"`
 	N        int64
 }
 
@@ -304,9 +296,9 @@ func upsertCells(tx *gorm.DB, m map[cellKey]*Cell) error {
 	rows := sortedBy(m, func(a, b cellKey) int {
 		return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.grid, b.grid), cmp.Compare(a.age, b.age), cmp.Compare(a.occ, b.occ))
 	})
-	return store.AddUpsert(tx, "awareness_cells", []string{"period", "grid_path", "age_band", "occupation", "shard"}, []string{"respondents", "passed", "score_tenths"}, rows,
+	return store.AddUpsert(tx, "awareness_cells", []string{"period", "grid_path", "age_band", "occupation"}, []string{"respondents", "passed", "score_tenths"}, rows,
 		func(c *Cell) []any {
-			return []any{c.Period, c.GridPath, c.AgeBand, c.Occupation, c.Shard, c.Respondents, c.Passed, c.ScoreTenths}
+			return []any{c.Period, c.GridPath, c.AgeBand, c.Occupation, c.Respondents, c.Passed, c.ScoreTenths}
 		})
 }
 
@@ -314,9 +306,9 @@ func upsertAnswers(tx *gorm.DB, m map[answerKey]*AnswerCell) error {
 	rows := sortedBy(m, func(a, b answerKey) int {
 		return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.grid, b.grid), cmp.Compare(a.ft, b.ft), cmp.Compare(a.age, b.age))
 	})
-	return store.AddUpsert(tx, "awareness_answers", []string{"period", "grid_path", "fraud_type", "age_band", "shard"}, []string{"answered", "correct"}, rows,
+	return store.AddUpsert(tx, "awareness_answers", []string{"period", "grid_path", "fraud_type", "age_band"}, []string{"answered", "correct"}, rows,
 		func(c *AnswerCell) []any {
-			return []any{c.Period, c.GridPath, c.FraudType, c.AgeBand, c.Shard, c.Answered, c.Correct}
+			return []any{c.Period, c.GridPath, c.FraudType, c.AgeBand, c.Answered, c.Correct}
 		})
 }
 
@@ -324,8 +316,8 @@ func upsertInvalid(tx *gorm.DB, m map[invalidKey]*InvalidCell) error {
 	rows := sortedBy(m, func(a, b invalidKey) int {
 		return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.grid, b.grid))
 	})
-	return store.AddUpsert(tx, "awareness_invalid", []string{"period", "grid_path", "shard"}, []string{"n"}, rows,
-		func(c *InvalidCell) []any { return []any{c.Period, c.GridPath, c.Shard, c.N} })
+	return store.AddUpsert(tx, "awareness_invalid", []string{"period", "grid_path"}, []string{"n"}, rows,
+		func(c *InvalidCell) []any { return []any{c.Period, c.GridPath, c.N} })
 }
 
 // sortedBy lists m's values in the order of their keys.
