@@ -209,37 +209,48 @@ func (s *Service) live(ctx context.Context, c auth.Caller, code string, p awaren
 
 // Get answers the sheet: the frozen snapshot once locked, else live rows.
 func (s *Service) Get(ctx context.Context, c auth.Caller, code string, p awareness.Period) (Sheet, error) {
-	if !c.Is(auth.Admin, auth.Assessor) {
-		return Sheet{}, fault.ErrRole
-	}
-	a, err := s.areas.Get(ctx, code)
+	l, err := s.readable(ctx, c, code, p)
 	if err != nil {
 		return Sheet{}, err
 	}
-	if err := c.Authorize(a); err != nil {
-		return Sheet{}, err
-	}
-	versions, err := s.versions(ctx, p, a.Code)
-	if err != nil {
-		return Sheet{}, err
-	}
-	for _, v := range versions {
-		if v.CurrentLock != nil && *v.CurrentLock {
-			sh, err := s.fromSnapshot(ctx, v, a)
-			sh.Versions, sh.PeriodEnd = len(versions), p.End
-			return sh, err
-		}
+	if l.current != nil {
+		sh, err := s.fromSnapshot(ctx, *l.current, l.area)
+		sh.Versions, sh.PeriodEnd = len(l.all), p.End
+		return sh, err
 	}
 	sh, _, err := s.live(ctx, c, code, p)
-	sh.Versions = len(versions)
+	sh.Versions = len(l.all)
 	return sh, err
 }
 
-// versions lists the snapshots of a period and area, oldest first.
-func (s *Service) versions(ctx context.Context, p awareness.Period, code string) ([]Snapshot, error) {
-	var out []Snapshot
-	err := s.db.WithContext(ctx).Where("period = ? AND area_code = ?", p.Name, code).Order("version").Find(&out).Error
-	return out, err
+// locks are an area's snapshots of a period: every version, oldest first,
+// and the one in force (nil when the period is not locked).
+type locks struct {
+	area    area.Area
+	all     []Snapshot
+	current *Snapshot
+}
+
+// locksOf reads the snapshots of period p for the area code, which must be
+// in c's scope; the caller checks c's role.
+func (s *Service) locksOf(ctx context.Context, c auth.Caller, code string, p awareness.Period) (locks, error) {
+	a, err := s.areas.Get(ctx, code)
+	if err != nil {
+		return locks{}, err
+	}
+	if err := c.Authorize(a); err != nil {
+		return locks{}, err
+	}
+	l := locks{area: a}
+	if err := s.db.WithContext(ctx).Where("period = ? AND area_code = ?", p.Name, a.Code).Order("version").Find(&l.all).Error; err != nil {
+		return locks{}, err
+	}
+	for i := range l.all {
+		if l.all[i].CurrentLock != nil && *l.all[i].CurrentLock {
+			l.current = &l.all[i]
+		}
+	}
+	return l, nil
 }
 
 // rowsOf reads a snapshot's stored rows and hashes them again; a snapshot
@@ -339,22 +350,14 @@ func (s *Service) Lock(ctx context.Context, c auth.Caller, code string, p awaren
 	if err := checkReason(reason); err != nil {
 		return Sheet{}, err
 	}
-	a, err := s.areas.Get(ctx, code)
+	l, err := s.locksOf(ctx, c, code, p)
 	if err != nil {
 		return Sheet{}, err
 	}
-	if err := c.Authorize(a); err != nil {
-		return Sheet{}, err
+	if l.current != nil {
+		return Sheet{}, ErrLocked
 	}
-	versions, err := s.versions(ctx, p, a.Code)
-	if err != nil {
-		return Sheet{}, err
-	}
-	for _, v := range versions {
-		if v.CurrentLock != nil && *v.CurrentLock {
-			return Sheet{}, ErrLocked
-		}
-	}
+	a := l.area
 	early := s.now().Before(p.End)
 	if early && (!rule.AtRoot(c) || reason == "") {
 		return Sheet{}, ErrPeriodNotEnded
@@ -373,7 +376,7 @@ func (s *Service) Lock(ctx context.Context, c auth.Caller, code string, p awaren
 	rows, _ := json.Marshal(sh.Rows)
 	ruleJSON, _ := json.Marshal(sh.Rule)
 	current := true
-	snap := Snapshot{Period: p.Name, AreaCode: a.Code, AreaPath: a.Path, Version: len(versions) + 1, CurrentLock: &current,
+	snap := Snapshot{Period: p.Name, AreaCode: a.Code, AreaPath: a.Path, Version: len(l.all) + 1, CurrentLock: &current,
 		RowsJSON: string(rows), RuleJSON: string(ruleJSON), Checksum: Checksum(sh.Rows), LockReason: reason,
 		LockedAt: s.now().UTC().Truncate(time.Second), LockedBy: c.UserID, LockedByName: c.Username}
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
@@ -411,23 +414,11 @@ func (s *Service) Unlock(ctx context.Context, c auth.Caller, code string, p awar
 	if err := checkReason(reason); err != nil {
 		return Sheet{}, err
 	}
-	a, err := s.areas.Get(ctx, code)
+	l, err := s.locksOf(ctx, c, code, p)
 	if err != nil {
 		return Sheet{}, err
 	}
-	if err := c.Authorize(a); err != nil {
-		return Sheet{}, err
-	}
-	versions, err := s.versions(ctx, p, a.Code)
-	if err != nil {
-		return Sheet{}, err
-	}
-	var cur *Snapshot
-	for i := range versions {
-		if versions[i].CurrentLock != nil && *versions[i].CurrentLock {
-			cur = &versions[i]
-		}
-	}
+	a, cur := l.area, l.current
 	above := c.AreaPath != a.Path // in scope and not the area itself: strictly above
 	if !above && !(atRoot(a) && rule.AtRoot(c) && (cur == nil || cur.LockedBy != c.UserID)) {
 		return Sheet{}, ErrUnlockFromAbove
@@ -453,7 +444,7 @@ func (s *Service) Unlock(ctx context.Context, c auth.Caller, code string, p awar
 		return Sheet{}, err
 	}
 	sh, _, err := s.live(ctx, c, code, p)
-	sh.Versions = len(versions)
+	sh.Versions = len(l.all)
 	return sh, err
 }
 
@@ -473,27 +464,20 @@ type Version struct {
 
 // readable lets admins and assessors (and API keys) in scope read a
 // period's snapshots.
-func (s *Service) readable(ctx context.Context, c auth.Caller, code string) (area.Area, error) {
+func (s *Service) readable(ctx context.Context, c auth.Caller, code string, p awareness.Period) (locks, error) {
 	if !c.Is(auth.Admin, auth.Assessor) {
-		return area.Area{}, fault.ErrRole
+		return locks{}, fault.ErrRole
 	}
-	a, err := s.areas.Get(ctx, code)
-	if err != nil {
-		return a, err
-	}
-	return a, c.Authorize(a)
+	return s.locksOf(ctx, c, code, p)
 }
 
 // History lists every snapshot version of the period and area, oldest first.
 func (s *Service) History(ctx context.Context, c auth.Caller, code string, p awareness.Period) ([]Version, error) {
-	a, err := s.readable(ctx, c, code)
+	l, err := s.readable(ctx, c, code, p)
 	if err != nil {
 		return nil, err
 	}
-	versions, err := s.versions(ctx, p, a.Code)
-	if err != nil {
-		return nil, err
-	}
+	versions := l.all
 	out := make([]Version, len(versions))
 	for i, v := range versions {
 		out[i] = Version{Version: v.Version, LockedAt: v.LockedAt, LockedBy: lockedBy(v), LockReason: v.LockReason, Checksum: v.Checksum,
@@ -518,14 +502,11 @@ type Verification struct {
 // newest when version is 0) and compares with its stored checksum. It is
 // audited, and says invalid rather than failing when they differ.
 func (s *Service) Verify(ctx context.Context, c auth.Caller, code string, p awareness.Period, version int) (Verification, error) {
-	a, err := s.readable(ctx, c, code)
+	l, err := s.readable(ctx, c, code, p)
 	if err != nil {
 		return Verification{}, err
 	}
-	versions, err := s.versions(ctx, p, a.Code)
-	if err != nil {
-		return Verification{}, err
-	}
+	a, versions := l.area, l.all
 	if len(versions) == 0 {
 		return Verification{}, ErrNotLocked
 	}

@@ -248,17 +248,23 @@ func (s *Service) checkWarnings(ctx context.Context, ids []int64) error {
 	return nil
 }
 
+// ownedQuestion loads question id if it is owned inside c's scope.
+func (s *Service) ownedQuestion(ctx context.Context, c auth.Caller, id int64) (Question, error) {
+	var q Question
+	err := s.db.WithContext(ctx).Where("id = ? AND owner_path LIKE ?", id, c.ScopeLike()).Take(&q).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Question{}, ErrNotFound
+	}
+	return q, err
+}
+
 // UpdateQuestion edits a question owned inside the caller's scope. Attempts
 // already served keep the answer they were served with.
 func (s *Service) UpdateQuestion(ctx context.Context, c auth.Caller, id int64, in QuestionInput) (QuestionView, error) {
 	if !c.Is(auth.Editor, auth.Reviewer) {
 		return QuestionView{}, fault.ErrRole
 	}
-	var q Question
-	err := s.db.WithContext(ctx).Where("id = ? AND owner_path LIKE ?", id, c.ScopeLike()).Take(&q).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return QuestionView{}, ErrNotFound
-	}
+	q, err := s.ownedQuestion(ctx, c, id)
 	if err != nil {
 		return QuestionView{}, err
 	}

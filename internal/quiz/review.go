@@ -2,7 +2,6 @@ package quiz
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -22,11 +21,7 @@ func (s *Service) ReviewQuestion(ctx context.Context, c auth.Caller, id int64, a
 	if !c.Is(auth.Reviewer) {
 		return QuestionView{}, fault.ErrRole
 	}
-	var q Question
-	err := s.db.WithContext(ctx).Where("id = ? AND owner_path LIKE ?", id, c.ScopeLike()).Take(&q).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return QuestionView{}, ErrNotFound
-	}
+	q, err := s.ownedQuestion(ctx, c, id)
 	if err != nil {
 		return QuestionView{}, err
 	}
