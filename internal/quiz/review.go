@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -39,10 +38,8 @@ func (s *Service) ReviewQuestion(ctx context.Context, c auth.Caller, id int64, a
 		updates["status"], updates["reject_reason"] = QuestionApproved, ""
 	} else {
 		reason = strings.TrimSpace(reason)
-		if l := utf8.RuneCountInString(reason); l < 2 || l > 500 {
-			var v fault.Validation
-			v.Add("reason", "请填写 2–500 字的驳回理由")
-			return QuestionView{}, v.Err()
+		if err := fault.CheckRejectReason(reason); err != nil {
+			return QuestionView{}, err
 		}
 		updates["status"], updates["reject_reason"] = QuestionRejected, reason
 		detail["reason"] = reason
