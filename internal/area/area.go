@@ -64,6 +64,10 @@ type Area struct {
 // TableName is the table areas live in.
 func (Area) TableName() string { return "areas" }
 
+// Shanghai is the city's time zone (UTC+8, no daylight saving): periods,
+// days and the times shown to people are drawn in it.
+var Shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
+
 // Contains reports whether other lies in a's subtree (a itself included).
 func (a Area) Contains(otherPath string) bool { return strings.HasPrefix(otherPath, a.Path) }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -140,10 +139,8 @@ func (s *Store) DecideChange(ctx context.Context, id int64, scopePath string, wh
 	}
 	reason = strings.TrimSpace(reason)
 	if !approve {
-		if l := utf8.RuneCountInString(reason); l < 2 || l > 500 {
-			var v fault.Validation
-			v.Add("reason", "请填写 2–500 字的驳回理由")
-			return ChangeView{}, v.Err()
+		if err := fault.CheckRejectReason(reason); err != nil {
+			return ChangeView{}, err
 		}
 	}
 	var changes []PopChange

@@ -5,13 +5,10 @@
 package assessment
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -23,7 +20,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
 	"wuzha/internal/area"
@@ -213,37 +209,48 @@ func (s *Service) live(ctx context.Context, c auth.Caller, code string, p awaren
 
 // Get answers the sheet: the frozen snapshot once locked, else live rows.
 func (s *Service) Get(ctx context.Context, c auth.Caller, code string, p awareness.Period) (Sheet, error) {
-	if !c.Is(auth.Admin, auth.Assessor) {
-		return Sheet{}, fault.ErrRole
-	}
-	a, err := s.areas.Get(ctx, code)
+	l, err := s.readable(ctx, c, code, p)
 	if err != nil {
 		return Sheet{}, err
 	}
-	if err := c.Authorize(a); err != nil {
-		return Sheet{}, err
-	}
-	versions, err := s.versions(ctx, p, a.Code)
-	if err != nil {
-		return Sheet{}, err
-	}
-	for _, v := range versions {
-		if v.CurrentLock != nil && *v.CurrentLock {
-			sh, err := s.fromSnapshot(ctx, v, a)
-			sh.Versions, sh.PeriodEnd = len(versions), p.End
-			return sh, err
-		}
+	if l.current != nil {
+		sh, err := s.fromSnapshot(ctx, *l.current, l.area)
+		sh.Versions, sh.PeriodEnd = len(l.all), p.End
+		return sh, err
 	}
 	sh, _, err := s.live(ctx, c, code, p)
-	sh.Versions = len(versions)
+	sh.Versions = len(l.all)
 	return sh, err
 }
 
-// versions lists the snapshots of a period and area, oldest first.
-func (s *Service) versions(ctx context.Context, p awareness.Period, code string) ([]Snapshot, error) {
-	var out []Snapshot
-	err := s.db.WithContext(ctx).Where("period = ? AND area_code = ?", p.Name, code).Order("version").Find(&out).Error
-	return out, err
+// locks are an area's snapshots of a period: every version, oldest first,
+// and the one in force (nil when the period is not locked).
+type locks struct {
+	area    area.Area
+	all     []Snapshot
+	current *Snapshot
+}
+
+// locksOf reads the snapshots of period p for the area code, which must be
+// in c's scope; the caller checks c's role.
+func (s *Service) locksOf(ctx context.Context, c auth.Caller, code string, p awareness.Period) (locks, error) {
+	a, err := s.areas.Get(ctx, code)
+	if err != nil {
+		return locks{}, err
+	}
+	if err := c.Authorize(a); err != nil {
+		return locks{}, err
+	}
+	l := locks{area: a}
+	if err := s.db.WithContext(ctx).Where("period = ? AND area_code = ?", p.Name, a.Code).Order("version").Find(&l.all).Error; err != nil {
+		return locks{}, err
+	}
+	for i := range l.all {
+		if l.all[i].CurrentLock != nil && *l.all[i].CurrentLock {
+			l.current = &l.all[i]
+		}
+	}
+	return l, nil
 }
 
 // rowsOf reads a snapshot's stored rows and hashes them again; a snapshot
@@ -343,22 +350,14 @@ func (s *Service) Lock(ctx context.Context, c auth.Caller, code string, p awaren
 	if err := checkReason(reason); err != nil {
 		return Sheet{}, err
 	}
-	a, err := s.areas.Get(ctx, code)
+	l, err := s.locksOf(ctx, c, code, p)
 	if err != nil {
 		return Sheet{}, err
 	}
-	if err := c.Authorize(a); err != nil {
-		return Sheet{}, err
+	if l.current != nil {
+		return Sheet{}, ErrLocked
 	}
-	versions, err := s.versions(ctx, p, a.Code)
-	if err != nil {
-		return Sheet{}, err
-	}
-	for _, v := range versions {
-		if v.CurrentLock != nil && *v.CurrentLock {
-			return Sheet{}, ErrLocked
-		}
-	}
+	a := l.area
 	early := s.now().Before(p.End)
 	if early && (!rule.AtRoot(c) || reason == "") {
 		return Sheet{}, ErrPeriodNotEnded
@@ -377,7 +376,7 @@ func (s *Service) Lock(ctx context.Context, c auth.Caller, code string, p awaren
 	rows, _ := json.Marshal(sh.Rows)
 	ruleJSON, _ := json.Marshal(sh.Rule)
 	current := true
-	snap := Snapshot{Period: p.Name, AreaCode: a.Code, AreaPath: a.Path, Version: len(versions) + 1, CurrentLock: &current,
+	snap := Snapshot{Period: p.Name, AreaCode: a.Code, AreaPath: a.Path, Version: len(l.all) + 1, CurrentLock: &current,
 		RowsJSON: string(rows), RuleJSON: string(ruleJSON), Checksum: Checksum(sh.Rows), LockReason: reason,
 		LockedAt: s.now().UTC().Truncate(time.Second), LockedBy: c.UserID, LockedByName: c.Username}
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
@@ -415,23 +414,11 @@ func (s *Service) Unlock(ctx context.Context, c auth.Caller, code string, p awar
 	if err := checkReason(reason); err != nil {
 		return Sheet{}, err
 	}
-	a, err := s.areas.Get(ctx, code)
+	l, err := s.locksOf(ctx, c, code, p)
 	if err != nil {
 		return Sheet{}, err
 	}
-	if err := c.Authorize(a); err != nil {
-		return Sheet{}, err
-	}
-	versions, err := s.versions(ctx, p, a.Code)
-	if err != nil {
-		return Sheet{}, err
-	}
-	var cur *Snapshot
-	for i := range versions {
-		if versions[i].CurrentLock != nil && *versions[i].CurrentLock {
-			cur = &versions[i]
-		}
-	}
+	a, cur := l.area, l.current
 	above := c.AreaPath != a.Path // in scope and not the area itself: strictly above
 	if !above && !(atRoot(a) && rule.AtRoot(c) && (cur == nil || cur.LockedBy != c.UserID)) {
 		return Sheet{}, ErrUnlockFromAbove
@@ -457,7 +444,7 @@ func (s *Service) Unlock(ctx context.Context, c auth.Caller, code string, p awar
 		return Sheet{}, err
 	}
 	sh, _, err := s.live(ctx, c, code, p)
-	sh.Versions = len(versions)
+	sh.Versions = len(l.all)
 	return sh, err
 }
 
@@ -477,27 +464,20 @@ type Version struct {
 
 // readable lets admins and assessors (and API keys) in scope read a
 // period's snapshots.
-func (s *Service) readable(ctx context.Context, c auth.Caller, code string) (area.Area, error) {
+func (s *Service) readable(ctx context.Context, c auth.Caller, code string, p awareness.Period) (locks, error) {
 	if !c.Is(auth.Admin, auth.Assessor) {
-		return area.Area{}, fault.ErrRole
+		return locks{}, fault.ErrRole
 	}
-	a, err := s.areas.Get(ctx, code)
-	if err != nil {
-		return a, err
-	}
-	return a, c.Authorize(a)
+	return s.locksOf(ctx, c, code, p)
 }
 
 // History lists every snapshot version of the period and area, oldest first.
 func (s *Service) History(ctx context.Context, c auth.Caller, code string, p awareness.Period) ([]Version, error) {
-	a, err := s.readable(ctx, c, code)
+	l, err := s.readable(ctx, c, code, p)
 	if err != nil {
 		return nil, err
 	}
-	versions, err := s.versions(ctx, p, a.Code)
-	if err != nil {
-		return nil, err
-	}
+	versions := l.all
 	out := make([]Version, len(versions))
 	for i, v := range versions {
 		out[i] = Version{Version: v.Version, LockedAt: v.LockedAt, LockedBy: lockedBy(v), LockReason: v.LockReason, Checksum: v.Checksum,
@@ -522,14 +502,11 @@ type Verification struct {
 // newest when version is 0) and compares with its stored checksum. It is
 // audited, and says invalid rather than failing when they differ.
 func (s *Service) Verify(ctx context.Context, c auth.Caller, code string, p awareness.Period, version int) (Verification, error) {
-	a, err := s.readable(ctx, c, code)
+	l, err := s.readable(ctx, c, code, p)
 	if err != nil {
 		return Verification{}, err
 	}
-	versions, err := s.versions(ctx, p, a.Code)
-	if err != nil {
-		return Verification{}, err
-	}
+	a, versions := l.area, l.all
 	if len(versions) == 0 {
 		return Verification{}, ErrNotLocked
 	}
@@ -580,7 +557,7 @@ func (s *Service) Export(ctx context.Context, c auth.Caller, code string, p awar
 	}
 	checksum, lockedAt := "（未锁定，实时数据）", "（未锁定）"
 	if sh.Checksum != nil {
-		checksum, lockedAt = *sh.Checksum, sh.LockedAt.In(awareness.Shanghai).Format("2006-01-02 15:04:05 +08:00")
+		checksum, lockedAt = *sh.Checksum, sh.LockedAt.In(area.Shanghai).Format("2006-01-02 15:04:05 +08:00")
 	}
 	notes := [][]string{
 		{"考核期", sh.Period}, {"区域", sheet.SafeCell(sh.AreaCode + " " + sh.Name)}, {"方法", awareness.Method}, {"说明", sh.Note},
@@ -588,58 +565,22 @@ func (s *Service) Export(ctx context.Context, c auth.Caller, code string, p awar
 		{"最少样本", strconv.Itoa(sh.Rule.MinRespondents)}, {"计入问答最低及格分", strconv.Itoa(sh.Rule.PassScore)},
 		{"计入问答最少题数", strconv.Itoa(sh.Rule.MinQuestions)}, {"计入问答每题最短用时（秒）", strconv.Itoa(sh.Rule.MinSecondsPerQuestion)},
 		{"考核规则更新时间", ruleTime(sh.Rule)}, {"得分公式", "100 × min(1, 知晓率 ÷ 目标知晓率) × min(1, 覆盖率 ÷ 目标覆盖率)"},
-		{"SHA-256 校验值", checksum}, {"锁定版本", strconv.Itoa(sh.Version)}, {"锁定时间", lockedAt}, {"导出时间", time.Now().In(awareness.Shanghai).Format("2006-01-02 15:04:05 +08:00")},
+		{"SHA-256 校验值", checksum}, {"锁定版本", strconv.Itoa(sh.Version)}, {"锁定时间", lockedAt}, {"导出时间", time.Now().In(area.Shanghai).Format("2006-01-02 15:04:05 +08:00")},
 	}
 	if format == "csv" {
-		var b bytes.Buffer
-		b.WriteString("\xEF\xBB\xBF")
-		w := csv.NewWriter(&b)
-		w.Write(header)
-		w.WriteAll(lines)
-		w.Write(nil)
-		for _, n := range notes {
-			w.Write(n)
-		}
-		w.Flush()
-		return b.Bytes(), "text/csv; charset=utf-8", w.Error()
+		rows := append(append([][]string{header}, lines...), nil)
+		b, err := sheet.CSV(append(rows, notes...))
+		return b, sheet.CSVType, err
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	f.SetSheetName("Sheet1", "考核结果")
-	write := func(sheet string, rows [][]string) error {
-		for i, r := range rows {
-			cells := make([]any, len(r))
-			for j, v := range r {
-				cells[j] = v
-			}
-			cell, _ := excelize.CoordinatesToCellName(1, i+1)
-			if err := f.SetSheetRow(sheet, cell, &cells); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := write("考核结果", append([][]string{header}, lines...)); err != nil {
-		return nil, "", err
-	}
-	if _, err := f.NewSheet("说明"); err != nil {
-		return nil, "", err
-	}
-	if err := write("说明", notes); err != nil {
-		return nil, "", err
-	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		return nil, "", err
-	}
-	return buf.Bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", nil
+	b, err := sheet.XLSX(sheet.Page{Name: "考核结果", Rows: append([][]string{header}, lines...)}, sheet.Page{Name: "说明", Rows: notes})
+	return b, sheet.XLSXType, err
 }
 
 func ruleTime(r Rule) string {
 	if r.UpdatedAt == nil {
 		return "（初始规则）"
 	}
-	return r.UpdatedAt.In(awareness.Shanghai).Format("2006-01-02 15:04:05 +08:00")
+	return r.UpdatedAt.In(area.Shanghai).Format("2006-01-02 15:04:05 +08:00")
 }
 
 func areaPath(ctx context.Context, s *Service, code string) string {
@@ -809,20 +750,11 @@ func (s *Service) Authenticate(ctx context.Context, key, ip, requestID, what str
 	}
 	// The key speaks for its maker: it stops when the maker is disabled,
 	// gone, no longer an admin, or moved to a scope without the key's area.
-	var maker struct {
-		Role     string
-		Disabled bool
-		Path     *string
-	}
-	err := s.db.WithContext(ctx).Raw(`SELECT users.role, users.disabled, areas.path FROM users LEFT JOIN areas ON areas.code = users.area_code WHERE users.id = ?`, k.CreatedBy).
-		Row().Scan(&maker.Role, &maker.Disabled, &maker.Path)
-	if errors.Is(err, sql.ErrNoRows) {
-		return auth.Caller{}, ErrBadKey
-	}
+	maker, found, err := auth.StandingOf(ctx, s.db, k.CreatedBy)
 	if err != nil {
 		return auth.Caller{}, fmt.Errorf("assessment: key maker: %w", err)
 	}
-	if maker.Disabled || auth.Role(maker.Role) != auth.Admin || maker.Path == nil || *maker.Path == "" || !strings.HasPrefix(k.AreaPath, *maker.Path) {
+	if !found || maker.Disabled || maker.Role != auth.Admin || maker.AreaPath == "" || !strings.HasPrefix(k.AreaPath, maker.AreaPath) {
 		return auth.Caller{}, ErrBadKey
 	}
 	c := auth.Caller{Role: auth.Assessor, Username: "apikey:" + k.Prefix, AreaCode: k.AreaCode, AreaPath: k.AreaPath, IP: ip, RequestID: requestID, APIKeyID: k.ID}

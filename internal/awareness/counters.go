@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
+
+	"wuzha/internal/area"
+	"wuzha/internal/quiz"
+	"wuzha/internal/store"
 )
 
 // The maintained counters: per period, per grid, per age band × occupation,
@@ -25,11 +28,6 @@ import (
 // before every read of the figures, so a figure never misses a committed
 // submission. Submitting stays a few short statements on rows nobody else
 // writes, however busy a grid is.
-//
-// The shard column is left from when the submit transaction wrote the
-// counters (migration 6) and spread them over eight rows: folding already
-// batches the writes, so new rows go to shard 0. Readers sum the shards,
-// so rows written before stay valid.
 
 // First marks a resident's counted attempt in a period.
 type First struct {
@@ -47,7 +45,6 @@ type Cell struct {
 	GridPath    string `gorm:"primaryKey"`
 	AgeBand     string `gorm:"primaryKey"`
 	Occupation  string `gorm:"primaryKey"`
-	Shard       int    `gorm:"primaryKey"`
 	Respondents int64
 	Passed      int64
 	ScoreTenths int64
@@ -63,7 +60,6 @@ type AnswerCell struct {
 	GridPath  string `gorm:"primaryKey"`
 	FraudType string `gorm:"primaryKey"`
 	AgeBand   string `gorm:"primaryKey"`
-	Shard     int    `gorm:"primaryKey"`
 	Answered  int64
 	Correct   int64
 }
@@ -75,7 +71,6 @@ func (AnswerCell) TableName() string { return "awareness_answers" }
 type InvalidCell struct {
 	Period   string `gorm:"primaryKey"`
 	GridPath string `gorm:"primaryKey"`
-	Shard    int    `gorm:"primaryKey"`
 	N        int64
 }
 
@@ -84,27 +79,8 @@ func (InvalidCell) TableName() string { return "awareness_invalid" }
 
 // PeriodsOf names the month and the quarter a submission falls in.
 func PeriodsOf(t time.Time) []string {
-	l := t.In(Shanghai)
+	l := t.In(area.Shanghai)
 	return []string{fmt.Sprintf("%d-%02d", l.Year(), int(l.Month())), fmt.Sprintf("%dQ%d", l.Year(), (int(l.Month())-1)/3+1)}
-}
-
-// excluded names the value an upsert tried to insert into col: VALUES(col)
-// on MySQL, excluded.col on SQLite.
-func excluded(tx *gorm.DB, col string) string {
-	if tx.Dialector.Name() == "mysql" {
-		return "VALUES(" + col + ")"
-	}
-	return "excluded." + col
-}
-
-// primaryKeyOf names table for a query that must read it by primary key.
-// MySQL's optimizer, misled by statistics not yet caught up with a fast
-// growing table, would otherwise scan it whole; SQLite plans it right.
-func primaryKeyOf(tx *gorm.DB, table string) string {
-	if tx.Dialector.Name() == "mysql" {
-		return table + " FORCE INDEX (PRIMARY)"
-	}
-	return table
 }
 
 func b2i(b bool) int64 {
@@ -113,22 +89,6 @@ func b2i(b bool) int64 {
 	}
 	return 0
 }
-
-// attemptRow is what the counters need of a submitted attempt.
-type attemptRow struct {
-	ID          int64
-	UserID      int64
-	SubmittedAt time.Time
-	GridPath    *string
-	AgeBand     *string
-	Occupation  *string
-	Passed      bool
-	ScoreTenths int
-	Invalid     bool
-	Pending     bool
-}
-
-const attemptColumns = "id, user_id, submitted_at, grid_path, age_band, occupation, passed, score_tenths, invalid, tally_pending AS pending"
 
 type cellKey struct{ period, grid, age, occ string }
 
@@ -165,7 +125,7 @@ func str(p *string) string {
 
 // add counts one attempt: an invalid one in the invalid counters; a valid
 // one in each period where it is the resident's first.
-func (t *tally) add(r attemptRow, answers map[string][2]int64) {
+func (t *tally) add(r quiz.Counted, answers map[string][2]int64) {
 	grid := str(r.GridPath)
 	for _, p := range PeriodsOf(r.SubmittedAt) {
 		if r.Invalid {
@@ -199,37 +159,6 @@ func (t *tally) add(r attemptRow, answers map[string][2]int64) {
 			t.answers[ak].Correct += a[1]
 		}
 	}
-}
-
-// answersOf counts the answers of the given attempts (all when ids is nil)
-// per attempt and fraud type: answered, correct. A batch's few thousand
-// answers are read by primary key and counted here; a rebuild lets the
-// database group the whole table.
-func answersOf(tx *gorm.DB, ids []int64) (map[int64]map[string][2]int64, error) {
-	var rows []struct {
-		AttemptID int64
-		FraudType string
-		Answered  int64
-		Correct   int64
-	}
-	q := tx.Table("attempt_answers")
-	if ids != nil {
-		q = tx.Table(primaryKeyOf(tx, "attempt_answers")).Select("attempt_id, fraud_type, 1 AS answered, CASE WHEN correct THEN 1 ELSE 0 END AS correct").Where("attempt_id IN ?", ids)
-	} else {
-		q = q.Select("attempt_id, fraud_type, COUNT(*) AS answered, SUM(CASE WHEN correct THEN 1 ELSE 0 END) AS correct").Group("attempt_id, fraud_type")
-	}
-	if err := q.Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	out := map[int64]map[string][2]int64{}
-	for _, a := range rows {
-		if out[a.AttemptID] == nil {
-			out[a.AttemptID] = map[string][2]int64{}
-		}
-		c := out[a.AttemptID][a.FraudType]
-		out[a.AttemptID][a.FraudType] = [2]int64{c[0] + a.Answered, c[1] + a.Correct}
-	}
-	return out, nil
 }
 
 // FoldBatch is how many pending attempts one fold transaction takes.
@@ -268,9 +197,8 @@ func (s *Service) Fold(ctx context.Context) (int, error) {
 func (s *Service) foldBatch(ctx context.Context) (int, error) {
 	var n int
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		var rows []attemptRow
-		if err := tx.Table("attempts").Select(attemptColumns).Where("tally_pending = ?", true).
-			Order("submitted_at, id").Limit(FoldBatch).Scan(&rows).Error; err != nil {
+		rows, err := quiz.PendingAttempts(tx, FoldBatch)
+		if err != nil {
 			return err
 		}
 		if len(rows) == 0 {
@@ -286,14 +214,14 @@ func (s *Service) foldBatch(ctx context.Context) (int, error) {
 				periods[p] = true
 			}
 		}
-		res := tx.Table("attempts").Where("id IN ? AND tally_pending = ?", ids, true).Update("tally_pending", false)
-		if res.Error != nil {
-			return res.Error
+		folded, err := quiz.MarkFolded(tx, ids)
+		if err != nil {
+			return err
 		}
-		if res.RowsAffected != int64(len(ids)) {
+		if folded != int64(len(ids)) {
 			return errContended
 		}
-		answers, err := answersOf(tx, ids)
+		answers, err := quiz.AnswersByFraudType(tx, ids)
 		if err != nil {
 			return err
 		}
@@ -302,7 +230,7 @@ func (s *Service) foldBatch(ctx context.Context) (int, error) {
 		claimed := map[firstKey]bool{}
 		for p := range periods {
 			var taken []int64
-			if err := tx.Table(primaryKeyOf(tx, "awareness_first")).Where("period = ? AND user_id IN ?", p, keys(users)).Pluck("user_id", &taken).Error; err != nil {
+			if err := tx.Table(store.DialectOf(tx).ByPrimaryKey("awareness_first")).Where("period = ? AND user_id IN ?", p, keys(users)).Pluck("user_id", &taken).Error; err != nil {
 				return err
 			}
 			for _, u := range taken {
@@ -361,17 +289,16 @@ func (s *Service) Run(ctx context.Context, every time.Duration, log *slog.Logger
 	}
 }
 
-// The upserts add deltas to the counters, a chunk of rows per statement,
-// in key order (so concurrent folders lock rows in the same order).
-const upsertChunk = 200
+// The upserts add deltas to the counters in key order (so concurrent
+// folders lock rows in the same order).
 
 func upsertCells(tx *gorm.DB, m map[cellKey]*Cell) error {
 	rows := sortedBy(m, func(a, b cellKey) int {
 		return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.grid, b.grid), cmp.Compare(a.age, b.age), cmp.Compare(a.occ, b.occ))
 	})
-	return upsert(tx, "awareness_cells", []string{"period", "grid_path", "age_band", "occupation", "shard"}, []string{"respondents", "passed", "score_tenths"}, rows,
+	return store.AddUpsert(tx, "awareness_cells", []string{"period", "grid_path", "age_band", "occupation"}, []string{"respondents", "passed", "score_tenths"}, rows,
 		func(c *Cell) []any {
-			return []any{c.Period, c.GridPath, c.AgeBand, c.Occupation, c.Shard, c.Respondents, c.Passed, c.ScoreTenths}
+			return []any{c.Period, c.GridPath, c.AgeBand, c.Occupation, c.Respondents, c.Passed, c.ScoreTenths}
 		})
 }
 
@@ -379,9 +306,9 @@ func upsertAnswers(tx *gorm.DB, m map[answerKey]*AnswerCell) error {
 	rows := sortedBy(m, func(a, b answerKey) int {
 		return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.grid, b.grid), cmp.Compare(a.ft, b.ft), cmp.Compare(a.age, b.age))
 	})
-	return upsert(tx, "awareness_answers", []string{"period", "grid_path", "fraud_type", "age_band", "shard"}, []string{"answered", "correct"}, rows,
+	return store.AddUpsert(tx, "awareness_answers", []string{"period", "grid_path", "fraud_type", "age_band"}, []string{"answered", "correct"}, rows,
 		func(c *AnswerCell) []any {
-			return []any{c.Period, c.GridPath, c.FraudType, c.AgeBand, c.Shard, c.Answered, c.Correct}
+			return []any{c.Period, c.GridPath, c.FraudType, c.AgeBand, c.Answered, c.Correct}
 		})
 }
 
@@ -389,37 +316,8 @@ func upsertInvalid(tx *gorm.DB, m map[invalidKey]*InvalidCell) error {
 	rows := sortedBy(m, func(a, b invalidKey) int {
 		return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.grid, b.grid))
 	})
-	return upsert(tx, "awareness_invalid", []string{"period", "grid_path", "shard"}, []string{"n"}, rows,
-		func(c *InvalidCell) []any { return []any{c.Period, c.GridPath, c.Shard, c.N} })
-}
-
-// upsert inserts rows into table, adding the sums columns to those of a row
-// already there: a multi-row INSERT … ON DUPLICATE KEY UPDATE on MySQL,
-// INSERT … ON CONFLICT DO UPDATE on SQLite.
-func upsert[T any](tx *gorm.DB, table string, key, sums []string, rows []*T, values func(*T) []any) error {
-	cols := append(append([]string{}, key...), sums...)
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	var set []string
-	for _, c := range sums {
-		set = append(set, c+" = "+table+"."+c+" + "+excluded(tx, c))
-	}
-	conflict := " ON CONFLICT (" + strings.Join(key, ", ") + ") DO UPDATE SET "
-	if tx.Dialector.Name() == "mysql" {
-		conflict = " ON DUPLICATE KEY UPDATE "
-	}
-	for i := 0; i < len(rows); i += upsertChunk {
-		chunk := rows[i:min(i+upsertChunk, len(rows))]
-		args := make([]any, 0, len(chunk)*len(cols))
-		for _, r := range chunk {
-			args = append(args, values(r)...)
-		}
-		q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
-			strings.TrimSuffix(strings.Repeat(one+", ", len(chunk)), ", ") + conflict + strings.Join(set, ", ")
-		if err := tx.Exec(q, args...).Error; err != nil {
-			return err
-		}
-	}
-	return nil
+	return store.AddUpsert(tx, "awareness_invalid", []string{"period", "grid_path"}, []string{"n"}, rows,
+		func(c *InvalidCell) []any { return []any{c.Period, c.GridPath, c.N} })
 }
 
 // sortedBy lists m's values in the order of their keys.
@@ -454,17 +352,14 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 	defer s.foldMu.Unlock()
 	var firsts int
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-		var rows []attemptRow
 		// Whether an attempt counts was decided when it was submitted, by
 		// its quiz and the assessment rule in force then (attempts.counting);
 		// a rebuild never judges it again by today's rule.
-		err := tx.Table("attempts").Select(attemptColumns).
-			Where("status = 'submitted' AND counting = ?", true).
-			Order("submitted_at, id").Scan(&rows).Error
+		rows, err := quiz.CountingAttempts(tx)
 		if err != nil {
 			return err
 		}
-		answers, err := answersOf(tx, nil)
+		answers, err := quiz.AnswersByFraudType(tx, nil)
 		if err != nil {
 			return err
 		}
@@ -478,11 +373,11 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 		}
 		for i := 0; i < len(pending); i += FoldBatch {
 			chunk := pending[i:min(i+FoldBatch, len(pending))]
-			res := tx.Table("attempts").Where("id IN ? AND tally_pending = ?", chunk, true).Update("tally_pending", false)
-			if res.Error != nil {
-				return res.Error
+			folded, err := quiz.MarkFolded(tx, chunk)
+			if err != nil {
+				return err
 			}
-			if res.RowsAffected != int64(len(chunk)) {
+			if folded != int64(len(chunk)) {
 				return errors.New("awareness: rebuild: attempts were folded while rebuilding; run it again")
 			}
 		}

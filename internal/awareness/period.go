@@ -11,11 +11,9 @@ import (
 	"strconv"
 	"time"
 
+	"wuzha/internal/area"
 	"wuzha/internal/fault"
 )
-
-// Shanghai is the zone period boundaries are drawn in.
-var Shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
 
 // Period is a calendar quarter ("2026Q3") or month ("2026-09").
 type Period struct {
@@ -39,11 +37,11 @@ func ParsePeriod(name string, now time.Time) (Period, error) {
 	var start, end time.Time
 	if m[2] != "" {
 		q, _ := strconv.Atoi(m[2])
-		start = time.Date(year, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, Shanghai)
+		start = time.Date(year, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, area.Shanghai)
 		end = start.AddDate(0, 3, 0)
 	} else {
 		mo, _ := strconv.Atoi(m[3])
-		start = time.Date(year, time.Month(mo), 1, 0, 0, 0, 0, Shanghai)
+		start = time.Date(year, time.Month(mo), 1, 0, 0, 0, 0, area.Shanghai)
 		end = start.AddDate(0, 1, 0)
 	}
 	if year < 2000 || start.After(now) {
@@ -54,7 +52,7 @@ func ParsePeriod(name string, now time.Time) (Period, error) {
 
 // CurrentQuarter is the quarter containing t.
 func CurrentQuarter(t time.Time) string {
-	l := t.In(Shanghai)
+	l := t.In(area.Shanghai)
 	return fmt.Sprintf("%dQ%d", l.Year(), (int(l.Month())-1)/3+1)
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"wuzha/internal/area"
 )
 
 // FuzzParsePeriod: a period name parses to a period starting on the first
@@ -24,12 +26,12 @@ func FuzzParsePeriod(f *testing.F) {
 			}
 			return
 		}
-		local := p.Start.In(Shanghai)
+		local := p.Start.In(area.Shanghai)
 		if local.Day() != 1 || local.Hour() != 0 || local.Minute() != 0 || !p.End.After(p.Start) || p.Start.After(now) {
 			t.Fatalf("%q: period %v–%v (now %v)", name, p.Start, p.End, now)
 		}
 		var formatted string
-		switch months := (p.End.In(Shanghai).Year()-local.Year())*12 + int(p.End.In(Shanghai).Month()) - int(local.Month()); months {
+		switch months := (p.End.In(area.Shanghai).Year()-local.Year())*12 + int(p.End.In(area.Shanghai).Month()) - int(local.Month()); months {
 		case 3:
 			formatted = fmt.Sprintf("%04dQ%d", local.Year(), (int(local.Month())-1)/3+1)
 		case 1:

@@ -30,8 +30,6 @@ func optional(s string) *string {
 	return &s
 }
 
-var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
-
 // RecordView counts a view of a live warning, once per reader per day
 // (Asia/Shanghai). Repeat views the same day change nothing. admit, when
 // given, is asked before a reader's first view of the day is counted — the
@@ -45,7 +43,7 @@ func (s *Service) RecordView(ctx context.Context, id int64, r Reader, admit func
 		return err
 	}
 	now := time.Now()
-	v := View{WarningID: id, Viewer: r.Key, Day: now.In(shanghai).Format("2006-01-02"), GridPath: optional(r.GridPath),
+	v := View{WarningID: id, Viewer: r.Key, Day: now.In(area.Shanghai).Format("2006-01-02"), GridPath: optional(r.GridPath),
 		AgeBand: optional(r.AgeBand), Occupation: optional(r.Occupation), CreatedAt: now.UTC()}
 	if admit != nil {
 		var seen int64

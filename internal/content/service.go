@@ -359,10 +359,8 @@ func (s *Service) Move(ctx context.Context, c auth.Caller, id int64, t Transitio
 			}
 		} else {
 			reason = s.render.Text(reason)
-			if l := utf8.RuneCountInString(reason); l < 2 || l > 500 {
-				var val fault.Validation
-				val.Add("reason", "请填写 2–500 字的驳回理由")
-				return Detail{}, val.Err()
+			if err := fault.CheckRejectReason(reason); err != nil {
+				return Detail{}, err
 			}
 			updates["status"], updates["reject_reason"] = Draft, reason
 			detail["reason"] = reason

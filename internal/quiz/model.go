@@ -175,8 +175,13 @@ type Attempt struct {
 	Invalid        bool
 	InvalidReason  string
 	IdempotencyKey *string
-	Result         *string // the result as earlier versions stored it; now re-graded (resultOf)
-	TallyPending   bool    // submitted, counting, not yet in the awareness counters
+	// Result is the body earlier versions stored; newer attempts are
+	// re-graded from their answers (resultOf). It stays while such
+	// attempts can be replayed: a question edited before migration 10 has
+	// no stored version, so re-grading would answer with today's text, not
+	// the body first sent. It can go once those quizzes are archived.
+	Result       *string
+	TallyPending bool // submitted, counting, not yet in the awareness counters
 	// Counting says the attempt counts for awareness: decided when it was
 	// submitted, by its quiz and the assessment rule in force then.
 	Counting bool

@@ -1,9 +1,7 @@
 package quiz
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,11 +11,11 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
 	"wuzha/internal/audit"
 	"wuzha/internal/auth"
+	"wuzha/internal/content"
 	"wuzha/internal/fault"
 	"wuzha/internal/sheet"
 	"wuzha/internal/taxonomy"
@@ -238,16 +236,26 @@ func (s *Service) checkWarnings(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	var n int64
-	if err := s.db.WithContext(ctx).Table("warnings").Where("id IN ?", ids).Count(&n).Error; err != nil {
+	ok, err := content.AllExist(ctx, s.db, ids)
+	if err != nil {
 		return err
 	}
-	if int(n) != len(ids) {
+	if !ok {
 		var v fault.Validation
 		v.Add("warning_ids", "关联的预警不存在")
 		return v.Err()
 	}
 	return nil
+}
+
+// ownedQuestion loads question id if it is owned inside c's scope.
+func (s *Service) ownedQuestion(ctx context.Context, c auth.Caller, id int64) (Question, error) {
+	var q Question
+	err := s.db.WithContext(ctx).Where("id = ? AND owner_path LIKE ?", id, c.ScopeLike()).Take(&q).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Question{}, ErrNotFound
+	}
+	return q, err
 }
 
 // UpdateQuestion edits a question owned inside the caller's scope. Attempts
@@ -256,11 +264,7 @@ func (s *Service) UpdateQuestion(ctx context.Context, c auth.Caller, id int64, i
 	if !c.Is(auth.Editor, auth.Reviewer) {
 		return QuestionView{}, fault.ErrRole
 	}
-	var q Question
-	err := s.db.WithContext(ctx).Where("id = ? AND owner_path LIKE ?", id, c.ScopeLike()).Take(&q).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return QuestionView{}, ErrNotFound
-	}
+	q, err := s.ownedQuestion(ctx, c, id)
 	if err != nil {
 		return QuestionView{}, err
 	}
@@ -403,31 +407,9 @@ func (s *Service) ExportQuestions(ctx context.Context, c auth.Caller, format str
 		rows = append(rows, r)
 	}
 	if format == "xlsx" {
-		f := excelize.NewFile()
-		defer f.Close()
-		for i, r := range rows {
-			cells := make([]any, len(r))
-			for j, v := range r {
-				cells[j] = v
-			}
-			cell, _ := excelize.CoordinatesToCellName(1, i+1)
-			if err := f.SetSheetRow("Sheet1", cell, &cells); err != nil {
-				return nil, err
-			}
-		}
-		var buf bytes.Buffer
-		if err := f.Write(&buf); err != nil {
-			return nil, err
-		}
-		return buf.Bytes(), nil
+		return sheet.XLSX(sheet.Page{Name: "Sheet1", Rows: rows})
 	}
-	var buf bytes.Buffer
-	buf.WriteString("\xEF\xBB\xBF")
-	w := csv.NewWriter(&buf)
-	if err := w.WriteAll(rows); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return sheet.CSV(rows)
 }
 
 // MaxImportRows bounds one question import.

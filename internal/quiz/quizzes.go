@@ -89,15 +89,13 @@ func stateCounting(v *QuizView, q Quiz, r rule.Rule) {
 		}
 		since := ""
 		if r.UpdatedAt != nil {
-			since = "自 " + r.UpdatedAt.In(shanghai).Format("2006-01-02 15:04") + " 考核规则调整起，"
+			since = "自 " + r.UpdatedAt.In(area.Shanghai).Format("2006-01-02 15:04") + " 考核规则调整起，"
 		}
 		v.NotCountingReason = msg + "：不再计入知晓率（" + since + "此后提交的答卷不计入；此前已计入的不变）"
 		v.BelowRuleField = field
 	}
 	v.CountsNow = &counts
 }
-
-var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
 
 // checkRule refuses a counting residents' quiz below the assessment rule.
 func checkRule(q Quiz, r rule.Rule) error {
@@ -579,9 +577,11 @@ func (s *Service) Pools(ctx context.Context, c auth.Caller, quizID int64) ([]Pri
 	return out, nil
 }
 
-// PublishedQuiz returns a quiz for starting a session or an attempt on it:
-// published or not, the caller decides; unknown quizzes are ErrNotFound.
-func (s *Service) PublishedQuiz(ctx context.Context, id int64) (Quiz, error) {
+// QuizByID returns a quiz whatever its status, without a scope check, from
+// the short-lived cache: sessions name their quiz with it and check
+// themselves whether it is published and running. Unknown quizzes are
+// ErrNotFound.
+func (s *Service) QuizByID(ctx context.Context, id int64) (Quiz, error) {
 	cq, err := s.cachedQuiz(ctx, id)
 	if err != nil {
 		return Quiz{}, err

@@ -2,11 +2,9 @@ package quiz
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -22,11 +20,7 @@ func (s *Service) ReviewQuestion(ctx context.Context, c auth.Caller, id int64, a
 	if !c.Is(auth.Reviewer) {
 		return QuestionView{}, fault.ErrRole
 	}
-	var q Question
-	err := s.db.WithContext(ctx).Where("id = ? AND owner_path LIKE ?", id, c.ScopeLike()).Take(&q).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return QuestionView{}, ErrNotFound
-	}
+	q, err := s.ownedQuestion(ctx, c, id)
 	if err != nil {
 		return QuestionView{}, err
 	}
@@ -44,10 +38,8 @@ func (s *Service) ReviewQuestion(ctx context.Context, c auth.Caller, id int64, a
 		updates["status"], updates["reject_reason"] = QuestionApproved, ""
 	} else {
 		reason = strings.TrimSpace(reason)
-		if l := utf8.RuneCountInString(reason); l < 2 || l > 500 {
-			var v fault.Validation
-			v.Add("reason", "请填写 2–500 字的驳回理由")
-			return QuestionView{}, v.Err()
+		if err := fault.CheckRejectReason(reason); err != nil {
+			return QuestionView{}, err
 		}
 		updates["status"], updates["reject_reason"] = QuestionRejected, reason
 		detail["reason"] = reason

@@ -53,21 +53,11 @@ func (s *Service) Completion(ctx context.Context, c auth.Caller, quizID int64) (
 	if len(children) == 0 {
 		children = []area.Area{scope}
 	}
-	var staff []struct {
-		ID        int64
-		Role      string
-		Path      string
-		Completed bool
-		Passed    bool
+	staff, err := auth.StaffIn(ctx, s.db, c.ScopeLike())
+	if err != nil {
+		return nil, err
 	}
-	err = s.db.WithContext(ctx).Table("users").
-		Select(`users.id, users.role, areas.path,
-			EXISTS (SELECT 1 FROM attempts a WHERE a.user_id = users.id AND a.quiz_id = ? AND a.status = 'submitted' AND a.invalid = ?) AS completed,
-			EXISTS (SELECT 1 FROM attempts a WHERE a.user_id = users.id AND a.quiz_id = ? AND a.status = 'submitted' AND a.invalid = ? AND a.passed = ?) AS passed`,
-			q.ID, false, q.ID, false, true).
-		Joins("JOIN areas ON areas.code = users.area_code").
-		Where("users.role <> ? AND users.disabled = ? AND areas.path LIKE ?", auth.Resident, false, c.ScopeLike()).
-		Scan(&staff).Error
+	done, err := s.finishers(ctx, q.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +68,7 @@ func (s *Service) Completion(ctx context.Context, c auth.Caller, quizID int64) (
 	lines := map[key]*CompletionLine{}
 	for _, u := range staff {
 		for i, ch := range children {
-			if !strings.HasPrefix(u.Path, ch.Path) {
+			if !strings.HasPrefix(u.AreaPath, ch.Path) {
 				continue
 			}
 			k := key{i, u.Role}
@@ -87,11 +77,11 @@ func (s *Service) Completion(ctx context.Context, c auth.Caller, quizID int64) (
 			}
 			l := lines[k]
 			l.Staff++
-			if u.Completed {
+			if passed, completed := done[u.ID]; completed {
 				l.Completed++
-			}
-			if u.Passed {
-				l.Passed++
+				if passed {
+					l.Passed++
+				}
 			}
 		}
 	}
@@ -106,6 +96,25 @@ func (s *Service) Completion(ctx context.Context, c auth.Caller, quizID int64) (
 			l.Rate, l.PassRate = &cr, &pr
 			out = append(out, *l)
 		}
+	}
+	return out, nil
+}
+
+// finishers maps each user with a valid submitted attempt on quiz id to
+// whether one of those attempts passed.
+func (s *Service) finishers(ctx context.Context, quizID int64) (map[int64]bool, error) {
+	var rows []struct {
+		UserID int64
+		Passed bool
+	}
+	err := s.db.WithContext(ctx).Table("attempts").Select("user_id, MAX(CASE WHEN passed THEN 1 ELSE 0 END) AS passed").
+		Where("quiz_id = ? AND status = 'submitted' AND invalid = ?", quizID, false).Group("user_id").Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]bool, len(rows))
+	for _, r := range rows {
+		out[r.UserID] = r.Passed
 	}
 	return out, nil
 }

@@ -44,13 +44,15 @@ type DB struct{ db *store.DB }
 // NewDB returns a database-backed limiter.
 func NewDB(db *store.DB) *DB { return &DB{db: db} }
 
-type counter struct {
+// Counter is a row of rate_counters: the hits of one key in one window.
+type Counter struct {
 	Bucket    string `gorm:"primaryKey"`
 	Hits      int
 	ExpiresAt time.Time
 }
 
-func (counter) TableName() string { return "rate_counters" }
+// TableName is the counters table.
+func (Counter) TableName() string { return "rate_counters" }
 
 // Hit implements Limiter.
 func (l *DB) Hit(ctx context.Context, key string, limit int, window time.Duration) (Result, error) {
@@ -61,11 +63,11 @@ func (l *DB) Hit(ctx context.Context, key string, limit int, window time.Duratio
 		err := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "bucket"}},
 			DoUpdates: clause.Assignments(map[string]any{"hits": gorm.Expr("rate_counters.hits + 1")}),
-		}).Create(&counter{Bucket: b, Hits: 1, ExpiresAt: end.UTC()}).Error
+		}).Create(&Counter{Bucket: b, Hits: 1, ExpiresAt: end.UTC()}).Error
 		if err != nil {
 			return err
 		}
-		return tx.Model(&counter{}).Where("bucket = ?", b).Select("hits").Scan(&hits).Error
+		return tx.Model(&Counter{}).Where("bucket = ?", b).Select("hits").Scan(&hits).Error
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("ratelimit: hit %s: %w", key, err)
@@ -78,7 +80,7 @@ func (l *DB) Count(ctx context.Context, key string, window time.Duration) (int, 
 	now := time.Now()
 	b, end := bucket(key, window, now)
 	var hits []int
-	if err := l.db.WithContext(ctx).Model(&counter{}).Where("bucket = ?", b).Pluck("hits", &hits).Error; err != nil {
+	if err := l.db.WithContext(ctx).Model(&Counter{}).Where("bucket = ?", b).Pluck("hits", &hits).Error; err != nil {
 		return 0, 0, fmt.Errorf("ratelimit: count %s: %w", key, err)
 	}
 	if len(hits) == 0 {
@@ -90,12 +92,12 @@ func (l *DB) Count(ctx context.Context, key string, window time.Duration) (int, 
 // Reset implements Limiter.
 func (l *DB) Reset(ctx context.Context, key string, window time.Duration) error {
 	b, _ := bucket(key, window, time.Now())
-	return l.db.WithContext(ctx).Where("bucket = ?", b).Delete(&counter{}).Error
+	return l.db.WithContext(ctx).Where("bucket = ?", b).Delete(&Counter{}).Error
 }
 
 // Sweep deletes expired counters; call it now and then.
 func (l *DB) Sweep(ctx context.Context) error {
-	return l.db.WithContext(ctx).Where("expires_at < ?", time.Now().UTC()).Delete(&counter{}).Error
+	return l.db.WithContext(ctx).Where("expires_at < ?", time.Now().UTC()).Delete(&Counter{}).Error
 }
 
 // Redis keeps counters in Redis with INCR and an expiry per window.

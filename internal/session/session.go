@@ -62,12 +62,10 @@ func NewService(db *store.DB, areas *area.Store, quizzes *quiz.Service) *Service
 	return &Service{db: db, areas: areas, quizzes: quizzes, now: time.Now}
 }
 
-var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
-
 // endOfDay is midnight after t in Asia/Shanghai.
 func endOfDay(t time.Time) time.Time {
-	l := t.In(shanghai)
-	return time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, shanghai).UTC()
+	l := t.In(area.Shanghai)
+	return time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, area.Shanghai).UTC()
 }
 
 // JoinCodeLength is the digits of a new join code. Ten random digits (9×10⁹
@@ -107,7 +105,7 @@ type View struct {
 }
 
 func (s *Service) view(ctx context.Context, ss Session) (View, error) {
-	q, err := s.quizzes.PublishedQuiz(ctx, ss.QuizID)
+	q, err := s.quizzes.QuizByID(ctx, ss.QuizID)
 	if err != nil {
 		return View{}, err
 	}
@@ -116,11 +114,7 @@ func (s *Service) view(ctx context.Context, ss Session) (View, error) {
 	if g, err := s.areas.Get(ctx, ss.GridCode); err == nil {
 		v.GridName = g.Name
 	}
-	var c struct{ Participants, Submitted, Passed int64 }
-	err = s.db.WithContext(ctx).Table("attempts").Select(`COUNT(*) AS participants,
-		SUM(CASE WHEN status = 'submitted' THEN 1 ELSE 0 END) AS submitted,
-		SUM(CASE WHEN status = 'submitted' AND passed AND NOT invalid THEN 1 ELSE 0 END) AS passed`).
-		Where("session_id = ?", ss.ID).Scan(&c).Error
+	c, err := s.quizzes.SessionCounts(ctx, ss.ID)
 	v.Participants, v.Submitted, v.Passed = c.Participants, c.Submitted, c.Passed
 	return v, err
 }
@@ -136,7 +130,7 @@ func (s *Service) Open(ctx context.Context, c auth.Caller, quizID int64) (View, 
 	if err != nil || grid.Level != area.Grid {
 		return View{}, ErrNotGridUser
 	}
-	q, err := s.quizzes.PublishedQuiz(ctx, quizID)
+	q, err := s.quizzes.QuizByID(ctx, quizID)
 	if err != nil {
 		return View{}, err
 	}
@@ -284,7 +278,7 @@ func (s *Service) Join(ctx context.Context, code string) (JoinInfo, error) {
 	if err != nil {
 		return JoinInfo{}, err
 	}
-	q, err := s.quizzes.PublishedQuiz(ctx, ss.QuizID)
+	q, err := s.quizzes.QuizByID(ctx, ss.QuizID)
 	if err != nil {
 		return JoinInfo{}, err
 	}

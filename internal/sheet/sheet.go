@@ -1,4 +1,5 @@
-// Package sheet holds what every spreadsheet export needs.
+// Package sheet reads and writes the CSV and XLSX files of imports and
+// exports, and defuses cells a spreadsheet would run as formulas.
 package sheet
 
 import "strings"

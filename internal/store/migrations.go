@@ -490,4 +490,54 @@ CREATE TABLE login_throttles (
 CREATE INDEX idx_login_throttles_updated ON login_throttles (updated_at);
 ALTER TABLE api_keys ADD COLUMN expires_at {{ts}} NULL;
 `},
+	// The counters lose their shard: since step 7 they are written by the
+	// fold in batches, every row to shard 0, and readers summed the shards.
+	// Each table is copied with its shards summed into one row per key, then
+	// takes the old one's place. On MySQL each statement commits: a step cut
+	// short leaves the old table or the new, whole; the counters can also
+	// be rebuilt from the attempts at any time (wuzha awareness rebuild).
+	{13, "counters without shards", `
+DROP TABLE IF EXISTS awareness_cells_next;
+CREATE TABLE awareness_cells_next (
+  period VARCHAR(16) NOT NULL,
+  grid_path VARCHAR(255) NOT NULL,
+  age_band VARCHAR(32) NOT NULL,
+  occupation VARCHAR(32) NOT NULL,
+  respondents BIGINT NOT NULL,
+  passed BIGINT NOT NULL,
+  score_tenths BIGINT NOT NULL,
+  PRIMARY KEY (period, grid_path, age_band, occupation)
+){{table}};
+INSERT INTO awareness_cells_next (period, grid_path, age_band, occupation, respondents, passed, score_tenths)
+  SELECT period, grid_path, age_band, occupation, SUM(respondents), SUM(passed), SUM(score_tenths) FROM awareness_cells GROUP BY period, grid_path, age_band, occupation;
+DROP TABLE awareness_cells;
+ALTER TABLE awareness_cells_next RENAME TO awareness_cells;
+
+DROP TABLE IF EXISTS awareness_answers_next;
+CREATE TABLE awareness_answers_next (
+  period VARCHAR(16) NOT NULL,
+  grid_path VARCHAR(255) NOT NULL,
+  fraud_type VARCHAR(32) NOT NULL,
+  age_band VARCHAR(32) NOT NULL,
+  answered BIGINT NOT NULL,
+  correct BIGINT NOT NULL,
+  PRIMARY KEY (period, grid_path, fraud_type, age_band)
+){{table}};
+INSERT INTO awareness_answers_next (period, grid_path, fraud_type, age_band, answered, correct)
+  SELECT period, grid_path, fraud_type, age_band, SUM(answered), SUM(correct) FROM awareness_answers GROUP BY period, grid_path, fraud_type, age_band;
+DROP TABLE awareness_answers;
+ALTER TABLE awareness_answers_next RENAME TO awareness_answers;
+
+DROP TABLE IF EXISTS awareness_invalid_next;
+CREATE TABLE awareness_invalid_next (
+  period VARCHAR(16) NOT NULL,
+  grid_path VARCHAR(255) NOT NULL,
+  n BIGINT NOT NULL,
+  PRIMARY KEY (period, grid_path)
+){{table}};
+INSERT INTO awareness_invalid_next (period, grid_path, n)
+  SELECT period, grid_path, SUM(n) FROM awareness_invalid GROUP BY period, grid_path;
+DROP TABLE awareness_invalid;
+ALTER TABLE awareness_invalid_next RENAME TO awareness_invalid;
+`},
 }

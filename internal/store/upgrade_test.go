@@ -50,6 +50,25 @@ func openForUpgrade(t *testing.T) *DB {
 	return db
 }
 
+// migrateUpTo applies the migrations up to version to db and returns them
+// all, to be put back for the upgrade; the test's end puts them back too.
+func migrateUpTo(t *testing.T, db *DB, version int) []migration {
+	t.Helper()
+	all := migrations
+	t.Cleanup(func() { migrations = all })
+	var upTo []migration
+	for _, m := range all {
+		if m.version <= version {
+			upTo = append(upTo, m)
+		}
+	}
+	migrations = upTo
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
 // An installation at migration 8 with a locked period and submitted
 // attempts upgrades to 9: the snapshot becomes version 1, still in force,
 // its rows and checksum untouched; attempts of counting residents' quizzes
@@ -57,18 +76,7 @@ func openForUpgrade(t *testing.T) *DB {
 func TestUpgradeToLockVersionsKeepsSnapshotsAndCounting(t *testing.T) {
 	db := openForUpgrade(t)
 	ctx := context.Background()
-	all := migrations
-	t.Cleanup(func() { migrations = all })
-	var upTo8 []migration
-	for _, m := range all {
-		if m.version <= 8 {
-			upTo8 = append(upTo8, m)
-		}
-	}
-	migrations = upTo8
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	all := migrateUpTo(t, db, 8)
 	now := time.Now().UTC()
 	exec := func(q string, args ...any) {
 		t.Helper()
@@ -115,5 +123,58 @@ VALUES (?, 'q', '330800', '/330800/', ?, 'published', ?, ?, 3, 0, 600, 3, ?, ?, 
 	err := db.Exec(`INSERT INTO assessment_snapshots (period, area_code, area_path, version, current_lock, rows_json, rule_json, checksum, locked_at, locked_by) VALUES ('2026Q2', '330802', '/330800/330802/', 3, TRUE, '[]', '{}', 'ghi', ?, 9)`, now).Error
 	if !errors.Is(err, gorm.ErrDuplicatedKey) {
 		t.Fatalf("a second current version was accepted: %v", err)
+	}
+}
+
+// An installation at migration 12 with counters spread over shards upgrades
+// to 13: each key's shards become one row holding their sums, so every
+// figure read (the readers summed the shards) stays the same.
+func TestUpgradeDropsCounterShardsKeepingSums(t *testing.T) {
+	db := openForUpgrade(t)
+	ctx := context.Background()
+	all := migrateUpTo(t, db, 12)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if err := db.Exec(q, args...).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`INSERT INTO awareness_cells (period, grid_path, age_band, occupation, shard, respondents, passed, score_tenths) VALUES
+  ('2026Q2', '/1/2/', '18-29', 'student', 0, 3, 2, 250), ('2026Q2', '/1/2/', '18-29', 'student', 5, 4, 1, 310),
+  ('2026Q2', '/1/2/', '30-39', 'student', 2, 1, 1, 90)`)
+	exec(`INSERT INTO awareness_answers (period, grid_path, fraud_type, age_band, shard, answered, correct) VALUES
+  ('2026-05', '/1/2/', 'impersonation', '18-29', 0, 10, 7), ('2026-05', '/1/2/', 'impersonation', '18-29', 7, 5, 1)`)
+	exec(`INSERT INTO awareness_invalid (period, grid_path, shard, n) VALUES ('2026-05', '/1/2/', 0, 2), ('2026-05', '/1/2/', 3, 1), ('2026-05', '/1/3/', 3, 4)`)
+
+	migrations = all
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var cells []struct {
+		AgeBand                          string
+		Respondents, Passed, ScoreTenths int64
+	}
+	if err := db.Raw("SELECT age_band, respondents, passed, score_tenths FROM awareness_cells ORDER BY age_band").Scan(&cells).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(cells) != 2 || cells[0].Respondents != 7 || cells[0].Passed != 3 || cells[0].ScoreTenths != 560 || cells[1].Respondents != 1 || cells[1].ScoreTenths != 90 {
+		t.Fatalf("cells after the upgrade %+v, want 18-29 7/3/560 and 30-39 1/1/90", cells)
+	}
+	var answered, correct, rows int64
+	db.Raw("SELECT COUNT(*) FROM awareness_answers").Scan(&rows)
+	db.Raw("SELECT answered FROM awareness_answers").Scan(&answered)
+	db.Raw("SELECT correct FROM awareness_answers").Scan(&correct)
+	if rows != 1 || answered != 15 || correct != 8 {
+		t.Fatalf("answers after the upgrade: %d rows, %d answered, %d correct; want 1, 15, 8", rows, answered, correct)
+	}
+	var invalid []int64
+	db.Raw("SELECT n FROM awareness_invalid ORDER BY grid_path").Scan(&invalid)
+	if len(invalid) != 2 || invalid[0] != 3 || invalid[1] != 4 {
+		t.Fatalf("invalid counters after the upgrade %v, want [3 4]", invalid)
+	}
+	// One row per key now: a second row for a key is refused.
+	err := db.Exec(`INSERT INTO awareness_invalid (period, grid_path, n) VALUES ('2026-05', '/1/3/', 1)`).Error
+	if !errors.Is(err, gorm.ErrDuplicatedKey) {
+		t.Fatalf("a second row for one key was accepted: %v", err)
 	}
 }
