@@ -153,7 +153,7 @@ func TestMetricsDocWorkedExample(t *testing.T) {
 			Status: quiz.Open, Served: "[]", Invalid: r[7] == "yes"}
 		var correct int
 		if r[5] != "—" {
-			at, err := time.ParseInLocation("2006-01-02 15:04:05", r[5], awareness.Shanghai)
+			at, err := time.ParseInLocation("2006-01-02 15:04:05", r[5], area.Shanghai)
 			if err != nil {
 				t.Fatalf("attempt %s: %v", r[0], err)
 			}
