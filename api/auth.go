@@ -17,7 +17,9 @@ type refreshRequest struct {
 
 // SessionCode, optional, is the join code of the in-person session the
 // resident came from: an open session's sign-ins are limited per session
-// (sized for a hall behind one address) instead of per address.
+// (sized for a hall behind one address) instead of per address. The joinFlow
+// middleware reads it before the handler; the field is here so that the
+// strict decoding accepts it.
 type smsCodeRequest struct {
 	Phone       string `json:"phone"`
 	SessionCode string `json:"session_code"`
@@ -72,11 +74,7 @@ func (s *Server) sendSMSCode(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	o, err := s.joinFlowOrigin(c, req.SessionCode)
-	if err != nil {
-		return err
-	}
-	if err := s.Auth.SendCode(c.UserContext(), req.Phone, o); err != nil {
+	if err := s.Auth.SendCode(c.UserContext(), req.Phone, s.origin(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -87,11 +85,7 @@ func (s *Server) smsLogin(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	o, err := s.joinFlowOrigin(c, req.SessionCode)
-	if err != nil {
-		return err
-	}
-	pair, err := s.Auth.LoginSMS(c.UserContext(), req.Phone, req.Code, o)
+	pair, err := s.Auth.LoginSMS(c.UserContext(), req.Phone, req.Code, s.origin(c))
 	if err != nil {
 		return err
 	}

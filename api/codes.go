@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/netip"
 	"strconv"
@@ -132,27 +133,31 @@ func (s *Server) hitSession(c *fiber.Ctx, id int64, name string, n int, window t
 	return c.Next()
 }
 
-// joinFlowOrigin is the origin of a sign-in request that may carry the join
-// code of the session the resident came from. A live code puts the request
-// in that session's bucket; anything else — no code, a wrong or closed one,
-// a caller over the wrong-code limit — leaves it in the per-address one,
-// and says nothing about the code.
-func (s *Server) joinFlowOrigin(c *fiber.Ctx, code string) (auth.Origin, error) {
-	o := s.origin(c)
-	if code == "" {
-		return o, nil
+// joinFlow runs before the sign-in routes whose body may carry the join
+// code of the session the resident came from (`session_code`). A live code
+// puts the request in that session's bucket (origin reads it from the
+// request's locals); anything else — no code, a wrong or closed one, a caller
+// over the wrong-code limit — leaves it in the per-address one, and says
+// nothing about the code. A body that is not JSON is left for the handler's
+// own decoding to refuse.
+func (s *Server) joinFlow(c *fiber.Ctx) error {
+	var body struct {
+		SessionCode string `json:"session_code"`
+	}
+	if json.Unmarshal(c.Body(), &body) != nil || body.SessionCode == "" {
+		return c.Next()
 	}
 	var ss session.Session
 	err := s.testCode(c, sessionCodes, func() (err error) {
-		ss, err = s.Sessions.Resolve(c.UserContext(), code)
+		ss, err = s.Sessions.Resolve(c.UserContext(), body.SessionCode)
 		return err
 	})
 	switch {
 	case err == nil:
-		o.SessionID = ss.ID
+		c.Locals(localJoinSession, ss.ID)
 	case errors.Is(err, errTooManyWrongCodes) || sessionCodes.wrong(err):
 	default:
-		return o, err
+		return err
 	}
-	return o, nil
+	return c.Next()
 }

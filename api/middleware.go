@@ -20,8 +20,9 @@ import (
 )
 
 const (
-	localCaller    = "caller"
-	localRequestID = "request_id"
+	localCaller      = "caller"
+	localRequestID   = "request_id"
+	localJoinSession = "join_session"
 )
 
 // contentSecurityPolicy is strict: the frontend is built without inline
@@ -134,7 +135,8 @@ func (s *Server) trusted(a netip.Addr) bool {
 
 func (s *Server) origin(c *fiber.Ctx) auth.Origin {
 	ip := s.clientIP(c)
-	return auth.Origin{IP: ip, Net: netKey(ip), RequestID: requestID(c)}
+	session, _ := c.Locals(localJoinSession).(int64) // set by joinFlow
+	return auth.Origin{IP: ip, Net: netKey(ip), RequestID: requestID(c), SessionID: session}
 }
 
 // caller is the authenticated caller of the request (zero when anonymous).

@@ -24,8 +24,8 @@ func (s *Server) routes() {
 	v1.Post("/auth/login", s.limit("login", 30, time.Minute), s.guard(public), s.login)
 	v1.Post("/auth/refresh", s.limit("refresh", 60, time.Minute), s.guard(public), s.refresh)
 	v1.Post("/auth/logout", s.guard(signedIn), s.logout)
-	v1.Post("/auth/sms-code", s.guard(public), s.sendSMSCode)
-	v1.Post("/auth/sms-login", s.guard(public), s.smsLogin)
+	v1.Post("/auth/sms-code", s.guard(public), s.joinFlow, s.sendSMSCode)
+	v1.Post("/auth/sms-login", s.guard(public), s.joinFlow, s.smsLogin)
 
 	// The signed-in user.
 	v1.Get("/me", s.guard(signedIn), s.getMe)
