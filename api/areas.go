@@ -68,18 +68,12 @@ func (s *Server) listAreaChanges(c *fiber.Ctx) error {
 // decideAreaChange serves approve and reject ({reason} required to reject).
 func (s *Server) decideAreaChange(approve bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := idParam(c, area.ErrChangeNotFound)
+		id, reason, err := decision(c, area.ErrChangeNotFound, !approve)
 		if err != nil {
 			return err
 		}
-		var req rejectRequest
-		if !approve {
-			if err := decode(c, &req); err != nil {
-				return err
-			}
-		}
 		cl := caller(c)
-		v, err := s.Areas.DecideChange(c.UserContext(), id, cl.AreaPath, cl.Actor(), approve, req.Reason)
+		v, err := s.Areas.DecideChange(c.UserContext(), id, cl.AreaPath, cl.Actor(), approve, reason)
 		if err != nil {
 			return err
 		}

@@ -69,17 +69,11 @@ func (s *Server) updateQuestion(c *fiber.Ctx) error {
 // reviewQuestion serves approve and reject ({reason} required to reject).
 func (s *Server) reviewQuestion(approve bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := idParam(c, quiz.ErrNotFound)
+		id, reason, err := decision(c, quiz.ErrNotFound, !approve)
 		if err != nil {
 			return err
 		}
-		var req rejectRequest
-		if !approve {
-			if err := decode(c, &req); err != nil {
-				return err
-			}
-		}
-		q, err := s.Quiz.ReviewQuestion(c.UserContext(), caller(c), id, approve, req.Reason)
+		q, err := s.Quiz.ReviewQuestion(c.UserContext(), caller(c), id, approve, reason)
 		if err != nil {
 			return err
 		}

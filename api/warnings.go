@@ -73,20 +73,30 @@ type rejectRequest struct {
 	Reason string `json:"reason"`
 }
 
+// decision reads what every editorial decision route takes: the id in the
+// path and, for a rejection, the {reason} in the body.
+func decision(c *fiber.Ctx, notFound error, reject bool) (int64, string, error) {
+	id, err := idParam(c, notFound)
+	if err != nil {
+		return 0, "", err
+	}
+	var req rejectRequest
+	if reject {
+		if err := decode(c, &req); err != nil {
+			return 0, "", err
+		}
+	}
+	return id, req.Reason, nil
+}
+
 // moveWarning serves submit, approve, reject and archive.
 func (s *Server) moveWarning(t content.Transition) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := idParam(c, content.ErrNotFound)
+		id, reason, err := decision(c, content.ErrNotFound, t == content.Reject)
 		if err != nil {
 			return err
 		}
-		var req rejectRequest
-		if t == content.Reject {
-			if err := decode(c, &req); err != nil {
-				return err
-			}
-		}
-		d, err := s.Content.Move(c.UserContext(), caller(c), id, t, req.Reason)
+		d, err := s.Content.Move(c.UserContext(), caller(c), id, t, reason)
 		if err != nil {
 			return err
 		}
