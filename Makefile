@@ -34,7 +34,7 @@ test: test-go test-frontend test-e2e
 
 ## test-go: Go tests on SQLite; set WUZHA_TEST_MYSQL_DSN (and WUZHA_TEST_REDIS_URL) to run them on MariaDB/MySQL
 test-go:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 test-frontend: frontend/node_modules/.package-lock.json
 	cd frontend && $(NPM) test

@@ -34,25 +34,33 @@ func xlsx(t *testing.T, header []string, n int, row func(i int) []string) []byte
 	if err != nil {
 		t.Fatal(err)
 	}
-	cells := func(vals []string) string {
-		var b strings.Builder
-		b.WriteString("<row>")
-		for _, v := range vals {
-			b.WriteString(`<c t="inlineStr"><is><t>` + v + `</t></is></c>`)
-		}
-		b.WriteString("</row>")
-		return b.String()
-	}
 	w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`))
-	w.Write([]byte(cells(header)))
+	w.Write([]byte(rowXML(header)))
+	// Rows go out in blocks: a test under -race spends minutes on millions
+	// of small writes into the compressor otherwise.
+	var block bytes.Buffer
 	for i := 0; i < n; i++ {
-		w.Write([]byte(cells(row(i))))
+		block.WriteString(rowXML(row(i)))
+		if block.Len() > 1<<20 || i == n-1 {
+			w.Write(block.Bytes())
+			block.Reset()
+		}
 	}
 	w.Write([]byte(`</sheetData></worksheet>`))
 	if err := z.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+func rowXML(vals []string) string {
+	var b strings.Builder
+	b.WriteString("<row>")
+	for _, v := range vals {
+		b.WriteString(`<c t="inlineStr"><is><t>` + v + `</t></is></c>`)
+	}
+	b.WriteString("</row>")
+	return b.String()
 }
 
 // allocated runs f and says how many bytes it allocated and how long it took.
