@@ -73,7 +73,7 @@ func decodeQR(t *testing.T, img image.Image) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := gzqr.NewQRCodeReader().Decode(bmp, nil)
+	res, err := gzqr.NewQRCodeReader().Decode(bmp, pureQR)
 	if err != nil {
 		t.Fatalf("decode: %v", err)
 	}
