@@ -74,6 +74,13 @@ const CODE_MESSAGES = {
   unlock_from_above: '解锁只能由上级管理员进行；市级考核期须由锁定人以外的另一位市级管理员解锁',
   snapshot_corrupted: '锁定的考核数据校验失败，数据可能被改动，已停止提供，请联系上级管理员核查',
   snapshot_not_found: '该考核期没有这个锁定版本',
+  target_not_met: '该区域最新的考核数据仍未达到目标，暂不能销号；数据回升达标后才能销号',
+  extension_pending: '已有一份延期申请在等待答复，请等上级处理后再申请',
+  no_pending_extension: '没有待处理的延期申请，请刷新后查看',
+  unsupported_media_type: '只能上传图片（JPG、PNG 等）或 PDF 文件',
+  file_too_large: '文件太大，请不要超过 5 MB',
+  attachments_disabled: '当前部署未开启附件上传，请只填写文字说明',
+  unit_name_taken: '已有同名的成员单位',
   network_error: '网络连接失败，请检查网络后重试',
   internal: '服务器开小差了，请稍后再试',
 }
