@@ -25,22 +25,15 @@ export const BOXES = [
 ]
 
 export const ACTION_NAMES = {
-  created: '交办',
-  generated: '依据考核数据生成',
-  accepted: '签收',
+  issue: '交办',
   accept: '签收',
-  reported: '反馈整改情况',
   report: '反馈整改情况',
-  returned: '退回',
   return: '退回',
-  closed: '销号',
   close: '销号',
-  extension_requested: '申请延期',
   extension: '申请延期',
-  extension_approved: '同意延期',
-  extension_rejected: '不同意延期',
-  reminded: '提醒',
-  attachment: '上传附件',
+  extension_approve: '同意延期',
+  extension_reject: '不同意延期',
+  remind: '到期提醒',
 }
 
 export const statusName = (s) => STATUS_NAMES[s] || s || ''
@@ -52,11 +45,13 @@ export const metricName = (m) => METRIC_NAMES[m] || m || ''
  * side tells how the signed-in admin stands to an item: 'addressed' (its
  * area's admins act on it: the item's area is the caller's scope), 'issuing'
  * (the caller's scope strictly contains the item's area) or ''. The server
- * may say so itself (item.side, or item.can); its word wins.
+ * says so itself (can_act, can_decide); its word wins.
  */
 export function sideOf(item, user) {
   if (!item || !user) return ''
-  if (item.side) return item.side
+  if (item.can_act) return 'addressed'
+  if (item.can_decide) return 'issuing'
+  if (item.can_act === false && item.can_decide === false) return ''
   const scope = user.area_code || ''
   const code = item.area_code || ''
   // A liaison sees only the items of their own unit (the server sees to it).
@@ -99,10 +94,8 @@ export function allowedSteps(item, user) {
 
 /** pendingExtension is the item's extension request still waiting for an answer, or null. */
 export function pendingExtension(item) {
-  const e = item?.extension || item?.pending_extension
-  if (!e) return null
-  if (e.status && e.status !== 'pending') return null
-  return e
+  // The server shows an extension only while it waits for an answer.
+  return item?.extension || null
 }
 
 /** toLocalInput renders a time as the value of a datetime-local input. */
@@ -144,12 +137,12 @@ export function dueText(dueAt, now = new Date()) {
 }
 
 export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
-const ATTACHMENT_TYPES = /^(image\/(png|jpeg|gif|webp|heic|heif)|application\/pdf)$/
+const ATTACHMENT_TYPES = /^(image\/(png|jpeg|webp)|application\/pdf)$/
 
 /** checkAttachment says what is wrong with a file to attach, or ''. */
 export function checkAttachment(file) {
   if (!file) return ''
-  if (!ATTACHMENT_TYPES.test(file.type || '') && !/\.(png|jpe?g|gif|webp|heic|pdf)$/i.test(file.name || '')) return '只能上传图片或 PDF 文件'
+  if (!ATTACHMENT_TYPES.test(file.type || '') && !/\.(png|jpe?g|webp|pdf)$/i.test(file.name || '')) return '只能上传 JPEG、PNG、WebP 图片或 PDF 文件'
   if (file.size > MAX_ATTACHMENT_BYTES) return '文件太大，请不要超过 5 MB'
   return ''
 }

@@ -34,13 +34,16 @@ describe('supervision', () => {
   })
 
   it('lets the issuing side answer a pending extension and stops a second request', () => {
-    const pending = item('in_progress', { extension: { due_at: '2027-01-01T00:00:00Z', reason: '人手不足', status: 'pending' } })
+    const pending = item('in_progress', { extension: { due_at: '2027-01-01T00:00:00Z', reason: '人手不足' } })
     expect(allowedSteps(pending, city)).toEqual(['extension_approve', 'extension_reject'])
     expect(allowedSteps(pending, county)).toEqual(['report'])
   })
 
-  it('follows the server when it lists the steps', () => {
+  it('follows the server when it says which side the caller is on', () => {
     expect(allowedSteps(item('reported', { can: ['close'] }), county)).toEqual(['close'])
+    expect(allowedSteps(item('reported', { can_act: false, can_decide: true }), county)).toEqual(['close', 'return'])
+    expect(allowedSteps(item('assigned', { can_act: false, can_decide: false }), county)).toEqual([])
+    expect(allowedSteps(item('assigned', { unit_id: 3, can_act: true, can_decide: false }), { role: 'unit_liaison', area_code: '' })).toEqual(['accept', 'extension'])
   })
 
   it('checks deadlines', () => {
