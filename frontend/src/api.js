@@ -86,7 +86,7 @@ const CODE_MESSAGES = {
 
 // For these codes the server's own Chinese `detail` says more than the code
 // (which field, which record), so it is shown when there is one.
-const DETAIL_FIRST = new Set(['below_assessment_rule', 'validation_failed', 'not_found', 'forbidden', 'out_of_scope', 'conflict', 'bad_request', 'population_changed', 'questions_not_approved'])
+const DETAIL_FIRST = new Set(['target_not_met', 'below_assessment_rule', 'validation_failed', 'not_found', 'forbidden', 'out_of_scope', 'conflict', 'bad_request', 'population_changed', 'questions_not_approved'])
 
 const STATUS_MESSAGES = {
   400: '请求格式有误，请刷新页面后重试',
