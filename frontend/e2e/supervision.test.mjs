@@ -268,10 +268,10 @@ test('a numbered notice is generated, kept and printed on A4', { timeout: 180_00
   await page.getByTestId('notice-form').waitFor()
   await page.getByTestId('notice-generate').click()
   await page.waitForURL(/\/staff\/notices\/\d+$/)
-  const number = (await page.getByTestId('notice-number').textContent()).match(/\d{4}Q[1-4]-\d{3}/)?.[0]
+  await page.getByTestId('notice-body').getByText('一、未达标区域').waitFor()
+  const number = (await page.getByTestId('notice-body').textContent()).match(/\d{4}Q[1-4]-\d{3}/)?.[0]
   assert.ok(number, 'the notice has a number like 2026Q4-001')
   assert.match(number, /-001$/)
-  await page.getByTestId('notice-body').waitFor()
   await shot(page, 'supervision-notice-screen')
 
   await page.emulateMedia({ media: 'print' })
@@ -304,7 +304,7 @@ test('a numbered notice is generated, kept and printed on A4', { timeout: 180_00
   const onPhone = await signedIn(CITY, PHONE)
   await onPhone.page.goto('/staff/notices')
   await onPhone.page.getByTestId('notices-table').getByText(number).click()
-  await onPhone.page.getByTestId('notice-number').waitFor()
+  await onPhone.page.getByTestId('notice-body').getByText(number).waitFor()
   await shot(onPhone.page, 'supervision-phone-notice')
   await onPhone.context.close()
 })
