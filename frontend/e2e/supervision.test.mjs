@@ -181,12 +181,32 @@ test('the city hands out rectification items from the figures and closes one onc
   await row.getByRole('link').click()
   await countyPage.waitForURL(/\/staff\/supervision\/\d+$/)
   const itemPath = new URL(countyPage.url()).pathname
-  await countyPage.getByTestId('timeline').getByText('交办').waitFor()
+  await countyPage.getByTestId('timeline').getByText('交办', { exact: true }).waitFor()
   await shot(countyPage, 'supervision-phone-item')
   await countyPage.getByTestId('accept').click()
   await countyPage.getByTestId('report').waitFor()
   assert.equal(await statusOf(countyPage), '整改中')
   await calm(countyPage)
+
+  // ---- More time: the county asks, the city agrees, the deadline moves.
+  await countyPage.getByTestId('extension').click()
+  const later = new Date(Date.now() + 45 * 86400e3)
+  const localLater = `${later.getFullYear()}-${String(later.getMonth() + 1).padStart(2, '0')}-${String(later.getDate()).padStart(2, '0')}T17:30`
+  await countyPage.getByTestId('extension-due').fill(localLater)
+  await countyPage.getByTestId('step-text').locator('textarea').fill('需协调各乡镇集中开展入户宣传，申请延期半个月。')
+  await countyPage.getByTestId('step-submit').click()
+  await countyPage.getByTestId('pending-extension').waitFor()
+  assert.equal(await countyPage.getByTestId('extension').count(), 0, 'one request at a time')
+  await calm(countyPage)
+  await shot(countyPage, 'supervision-phone-extension-asked')
+  await cityPage.goto(itemPath)
+  await cityPage.getByTestId('pending-extension').getByText('需协调各乡镇').waitFor()
+  await shot(cityPage, 'supervision-desktop-extension-pending')
+  await cityPage.getByTestId('extension-approve').click()
+  await cityPage.getByTestId('pending-extension').waitFor({ state: 'detached' })
+  assert.match(await cityPage.getByTestId('due-at').textContent(), new RegExp(localLater.slice(0, 10)))
+  await countyPage.reload()
+  await countyPage.getByTestId('timeline').getByText('同意延期', { exact: true }).waitFor()
 
   // ---- Report with a photo.
   await countyPage.getByTestId('report').click()
@@ -247,7 +267,7 @@ test('the city hands out rectification items from the figures and closes one onc
   await root.put('/assessment/rule', { ...RULE, target_coverage: 0.000001 })
   await cityPage.reload()
   await cityPage.getByTestId('close').click()
-  await cityPage.getByTestId('timeline').getByText('销号').first().waitFor()
+  await cityPage.getByTestId('timeline').getByText('销号', { exact: true }).waitFor()
   assert.equal(await statusOf(cityPage), '已销号')
   assert.equal(await cityPage.getByTestId('close').count(), 0)
   await calm(cityPage)
