@@ -222,7 +222,7 @@ func (s *Service) Login(ctx context.Context, username, password string, o Origin
 	if known && u.PasswordHash != nil {
 		hash = []byte(*u.PasswordHash)
 	}
-	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && known && u.PasswordHash != nil && !u.Disabled && u.Role.IsStaff()
+	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && known && u.PasswordHash != nil && !u.Disabled && (u.Role.IsStaff() || u.Role == UnitLiaison)
 	if !ok {
 		s.recordRefusedLogin(ctx, "auth.login_refused", username, who, o, map[string]any{"reason": "invalid_credentials"})
 		return TokenPair{}, ErrInvalidCredentials
