@@ -328,3 +328,56 @@ test('a numbered notice is generated, kept and printed on A4', { timeout: 180_00
   await shot(onPhone.page, 'supervision-phone-notice')
   await onPhone.context.close()
 })
+
+test('the city keeps its member units and a unit liaison accepts an item addressed to the unit', { timeout: 180_000 }, async () => {
+  const desk = await signedIn(CITY, DESKTOP)
+  const page = desk.page
+  await page.goto('/staff/units')
+  await page.getByTestId('unit-name').locator('input').fill('中国移动衢州分公司')
+  await page.getByTestId('unit-add').click()
+  const row = page.getByTestId('units-table').locator('tbody tr').filter({ hasText: '中国移动衢州分公司' })
+  await row.waitFor()
+  await row.getByRole('button', { name: '改名' }).click()
+  // While it is renamed the row holds the name in an input.
+  const input = page.getByTestId('unit-rename-input')
+  await input.fill('中国移动通信集团浙江有限公司衢州分公司')
+  await page.getByTestId('units-table').getByRole('button', { name: '保存' }).click()
+  const renamed = page.getByTestId('units-table').locator('tbody tr').filter({ hasText: '中国移动通信集团浙江有限公司衢州分公司' })
+  await renamed.waitFor()
+  await renamed.getByTestId('add-liaison').click()
+  await renamed.getByLabel('联络员用户名').fill('yidong-lianluo')
+  await renamed.getByLabel('初始密码').fill('Yidong-initial-2026')
+  await renamed.getByRole('button', { name: '添加', exact: true }).click()
+  await renamed.getByTestId('liaison-form').waitFor({ state: 'detached' })
+  await calm(page)
+  await shot(page, 'supervision-desktop-units')
+
+  // The city hands an item to the unit.
+  await page.goto('/staff/supervision/new')
+  await page.getByTestId('target').getByRole('radio', { name: '成员单位' }).click()
+  await page.getByTestId('item-unit').selectOption({ label: '中国移动通信集团浙江有限公司衢州分公司' })
+  await page.getByTestId('item-title').locator('input').fill('涉诈电话卡清理整治')
+  await page.getByTestId('item-detail').locator('textarea').fill('请对本季度涉诈高风险电话卡开展清理，反馈处置数量。')
+  await shot(page, 'supervision-desktop-new-unit-item')
+  await page.getByTestId('save').click()
+  await page.waitForURL(/\/staff\/supervision\/\d+$/)
+  const itemPath = new URL(page.url()).pathname
+  await page.locator('.facts').getByText('责任单位').waitFor()
+  await desk.context.close()
+
+  // The liaison works on a phone.
+  const liaison = { username: 'yidong-lianluo', password: 'Yidong-initial-2026' }
+  const phone = await signedIn(liaison, PHONE)
+  await phone.page.goto('/staff')
+  await phone.page.getByTestId('count-to_accept').getByText('1').waitFor()
+  await phone.page.getByTestId('console-role').getByText('成员单位联络员').waitFor()
+  await phone.page.getByTestId('to-supervision').click()
+  await phone.page.getByTestId('items-table').getByText('涉诈电话卡清理整治').click()
+  await phone.page.waitForURL(`**${itemPath}`)
+  await phone.page.getByTestId('accept').click()
+  await phone.page.getByTestId('report').waitFor()
+  await calm(phone.page)
+  await shot(phone.page, 'supervision-phone-liaison-item')
+  assert.deepEqual(phone.problems.filter((p) => !/status of 4\d\d/.test(p)), [])
+  await phone.context.close()
+})
