@@ -270,6 +270,10 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, id int64, ch UserCha
 		areaCode = *ch.AreaCode
 	}
 	var v fault.Validation
+	if (u.Role == UnitLiaison) != (role == UnitLiaison) || (role == UnitLiaison && ch.AreaCode != nil) {
+		// A liaison belongs to its unit: it is created as one, not changed into or out of one.
+		v.Add("role", "成员单位联络员只能新建，不能与其他角色互换或改变区域")
+	}
 	a := cur
 	if ch.Role != nil || ch.AreaCode != nil {
 		if a, err = s.checkStaffPlacement(ctx, &c, role, areaCode, &v); err != nil {
