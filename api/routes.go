@@ -5,6 +5,7 @@ import (
 
 	"wuzha/internal/auth"
 	"wuzha/internal/content"
+	"wuzha/internal/supervision"
 )
 
 // routes is every route of wuzha, top to bottom. api/openapi.yaml describes
@@ -110,6 +111,31 @@ func (s *Server) routes() {
 	v1.Get("/api-keys", s.guard(roles(auth.Admin)), s.listAPIKeys)
 	v1.Post("/api-keys", s.guard(roles(auth.Admin)), s.createAPIKey)
 	v1.Post("/api-keys/:id/revoke", s.guard(roles(auth.Admin)), s.revokeAPIKey)
+
+	// Supervision (督办): items addressed to an area (its admins) or a
+	// member unit (its liaisons), issued and closed from above; notices;
+	// member units. Steps check the side and the scope in internal/supervision.
+	supervisors := roles(auth.Admin, auth.UnitLiaison)
+	v1.Get("/rectifications", s.guard(roles(auth.Admin, auth.Assessor, auth.UnitLiaison)), s.listRectifications)
+	v1.Post("/rectifications", s.guard(roles(auth.Admin)), s.createRectification)
+	v1.Get("/rectifications/summary", s.guard(roles(auth.Admin, auth.Assessor, auth.UnitLiaison)), s.rectificationSummary)
+	v1.Post("/rectifications/generate", s.guard(roles(auth.Admin)), s.generateRectifications)
+	v1.Get("/rectifications/:id", s.guard(roles(auth.Admin, auth.Assessor, auth.UnitLiaison)), s.getRectification)
+	v1.Post("/rectifications/:id/accept", s.guard(supervisors), s.moveRectification(supervision.Accept))
+	v1.Post("/rectifications/:id/report", s.guard(supervisors), s.moveRectification(supervision.Report))
+	v1.Post("/rectifications/:id/return", s.guard(roles(auth.Admin)), s.moveRectification(supervision.Return))
+	v1.Post("/rectifications/:id/close", s.guard(roles(auth.Admin)), s.moveRectification(supervision.Close))
+	v1.Post("/rectifications/:id/extension", s.guard(supervisors), s.moveRectification(supervision.Extend))
+	v1.Post("/rectifications/:id/extension/approve", s.guard(roles(auth.Admin)), s.moveRectification(supervision.Approve))
+	v1.Post("/rectifications/:id/extension/reject", s.guard(roles(auth.Admin)), s.moveRectification(supervision.Reject))
+	v1.Post("/rectifications/:id/attachments", s.guard(supervisors), s.limit("attachment", 120, time.Hour), s.addRectificationAttachment)
+	v1.Get("/rectifications/:id/attachments/:aid", s.guard(roles(auth.Admin, auth.Assessor, auth.UnitLiaison)), s.getRectificationAttachment)
+	v1.Get("/notices", s.guard(roles(auth.Admin, auth.Assessor)), s.listNotices)
+	v1.Post("/notices", s.guard(roles(auth.Admin)), s.createNotice)
+	v1.Get("/notices/:id", s.guard(roles(auth.Admin, auth.Assessor)), s.getNotice)
+	v1.Get("/units", s.guard(supervisors), s.listUnits)
+	v1.Post("/units", s.guard(roles(auth.Admin)), s.createUnit)
+	v1.Patch("/units/:id", s.guard(roles(auth.Admin)), s.updateUnit)
 
 	// Administration.
 	v1.Post("/areas/import", s.guard(roles(auth.Admin)), s.limit("area-import", 20, time.Hour), s.importAreas)

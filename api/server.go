@@ -29,6 +29,7 @@ import (
 	"wuzha/internal/quiz"
 	"wuzha/internal/ratelimit"
 	"wuzha/internal/session"
+	"wuzha/internal/supervision"
 	"wuzha/internal/taxonomy"
 )
 
@@ -50,6 +51,7 @@ type Deps struct {
 	Areas          *area.Store
 	Codes          *taxonomy.Store
 	Audit          *audit.Store
+	Supervision    *supervision.Service
 	Limiter        ratelimit.Limiter
 	Frontend       fs.FS
 	TrustedProxies []netip.Prefix
@@ -125,16 +127,18 @@ type problem struct {
 }
 
 var kindStatus = map[fault.Kind]int{
-	fault.Malformed:       fiber.StatusBadRequest,
-	fault.Unauthenticated: fiber.StatusUnauthorized,
-	fault.Forbidden:       fiber.StatusForbidden,
-	fault.NotFound:        fiber.StatusNotFound,
-	fault.Conflict:        fiber.StatusConflict,
-	fault.Gone:            fiber.StatusGone,
-	fault.Invalid:         fiber.StatusUnprocessableEntity,
-	fault.Locked:          fiber.StatusLocked,
-	fault.RateLimited:     fiber.StatusTooManyRequests,
-	fault.Unavailable:     fiber.StatusServiceUnavailable,
+	fault.Malformed:        fiber.StatusBadRequest,
+	fault.Unauthenticated:  fiber.StatusUnauthorized,
+	fault.Forbidden:        fiber.StatusForbidden,
+	fault.NotFound:         fiber.StatusNotFound,
+	fault.Conflict:         fiber.StatusConflict,
+	fault.Gone:             fiber.StatusGone,
+	fault.Invalid:          fiber.StatusUnprocessableEntity,
+	fault.Locked:           fiber.StatusLocked,
+	fault.RateLimited:      fiber.StatusTooManyRequests,
+	fault.Unavailable:      fiber.StatusServiceUnavailable,
+	fault.TooLarge:         fiber.StatusRequestEntityTooLarge,
+	fault.UnsupportedMedia: fiber.StatusUnsupportedMediaType,
 }
 
 // handleError is the one place errors become HTTP answers: domain faults by

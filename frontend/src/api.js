@@ -74,13 +74,19 @@ const CODE_MESSAGES = {
   unlock_from_above: '解锁只能由上级管理员进行；市级考核期须由锁定人以外的另一位市级管理员解锁',
   snapshot_corrupted: '锁定的考核数据校验失败，数据可能被改动，已停止提供，请联系上级管理员核查',
   snapshot_not_found: '该考核期没有这个锁定版本',
+  target_not_met: '该区域最新的考核数据仍未达到目标，暂不能销号；数据回升达标后才能销号',
+  unsupported_media_type: '附件只能是 JPEG、PNG、WebP 图片或 PDF 文件',
+  too_large: '附件太大，请不要超过 5 MB',
+  too_many_attachments: '每个事项最多 10 个附件',
+  already_open: '该区域本考核期同一指标已有未销号的整改事项',
+  unit_name_taken: '已有同名的成员单位',
   network_error: '网络连接失败，请检查网络后重试',
   internal: '服务器开小差了，请稍后再试',
 }
 
 // For these codes the server's own Chinese `detail` says more than the code
 // (which field, which record), so it is shown when there is one.
-const DETAIL_FIRST = new Set(['below_assessment_rule', 'validation_failed', 'not_found', 'forbidden', 'out_of_scope', 'conflict', 'bad_request', 'population_changed', 'questions_not_approved'])
+const DETAIL_FIRST = new Set(['target_not_met', 'below_assessment_rule', 'validation_failed', 'not_found', 'forbidden', 'out_of_scope', 'conflict', 'bad_request', 'population_changed', 'questions_not_approved'])
 
 const STATUS_MESSAGES = {
   400: '请求格式有误，请刷新页面后重试',

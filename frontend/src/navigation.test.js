@@ -31,13 +31,15 @@ describe('roles', () => {
   })
 
   it('gives each role its menu', () => {
-    expect(menuFor('admin').map((m) => m.title)).toEqual(['用户管理', '操作日志', '区域导入', '人口变更审批', '知晓率', '平安考核', '考核规则', '季度报告', 'API 密钥', '培训答题'])
+    expect(menuFor('admin').map((m) => m.title)).toEqual(['督办事项', '通报', '用户管理', '操作日志', '区域导入', '人口变更审批', '知晓率', '平安考核', '考核规则', '季度报告', 'API 密钥', '培训答题'])
     expect(menuFor('assessor').map((m) => m.title)).toEqual(['知晓率', '平安考核', '考核规则', '季度报告', '培训答题'])
     expect(roleMayOpen('assessor', '/staff/api-keys')).toBe(false)
     expect(roleMayOpen('grid_worker', '/staff/rule')).toBe(false)
     expect(menuFor('editor').map((m) => m.title)).toEqual(['预警管理', '题库', '问答活动', '考核规则', '知晓率', '培训答题'])
     expect(menuFor('reviewer').map((m) => m.title)).toEqual(['审核队列', '预警管理', '题库', '知晓率', '培训答题'])
     expect(menuFor('grid_worker').map((m) => m.title)).toEqual(['我的网格', '兑奖', '培训答题', '网格海报'])
+    expect(menuFor('unit_liaison').map((m) => m.title)).toEqual(['督办事项'])
+    expect(roleName('unit_liaison')).toBe('成员单位联络员')
     expect(menuFor('resident')).toEqual([])
     expect(roleMayOpen('editor', '/staff/users')).toBe(false)
   })
@@ -99,6 +101,29 @@ describe('router guards', () => {
     expect(router.currentRoute.value.path).toBe('/staff')
     await router.push('/staff/warnings')
     expect(router.currentRoute.value.path).toBe('/staff/warnings')
+  })
+
+  it('opens 督办 to admins and unit liaisons, notices and units to admins only', async () => {
+    signIn('admin', '330802')
+    for (const [path, title] of [
+      ['/staff/supervision', '督办事项'],
+      ['/staff/supervision/new', '交办督办事项'],
+      ['/staff/supervision/5', '督办事项详情'],
+      ['/staff/notices', '通报'],
+      ['/staff/notices/3', '通报'],
+      ['/staff/units', '成员单位'],
+    ]) {
+      await router.push(path)
+      expect(router.currentRoute.value.meta.title).toBe(title)
+    }
+    signIn('unit_liaison', '')
+    await router.push('/staff/supervision/5')
+    expect(router.currentRoute.value.meta.title).toBe('督办事项详情')
+    await router.push('/staff/notices')
+    expect(router.currentRoute.value.path).toBe('/staff')
+    signIn('assessor')
+    await router.push('/staff/supervision')
+    expect(router.currentRoute.value.path).toBe('/staff')
   })
 
   it('lets an admin in', async () => {

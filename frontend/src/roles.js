@@ -7,6 +7,7 @@ export const ROLE_NAMES = {
   reviewer: '审核员',
   admin: '联席办管理员',
   assessor: '考核人员',
+  unit_liaison: '成员单位联络员',
 }
 
 /** Roles an admin can give when creating a staff user (residents sign in by SMS). */
@@ -23,8 +24,11 @@ export function roleName(role) {
 const AWARENESS = { path: '/staff/area', title: '知晓率', icon: 'chart-trending-o' }
 const TRAINING = { path: '/staff/training', title: '培训答题', icon: 'edit' }
 const RULE = { path: '/staff/rule', title: '考核规则', icon: 'balance-o' }
+const SUPERVISION = { path: '/staff/supervision', title: '督办事项', icon: 'todo-list-o' }
 const MENUS = {
   admin: [
+    SUPERVISION,
+    { path: '/staff/notices', title: '通报', icon: 'bullhorn-o' },
     { path: '/staff/users', title: '用户管理', icon: 'friends-o' },
     { path: '/staff/audit', title: '操作日志', icon: 'records-o' },
     { path: '/staff/areas/import', title: '区域导入', icon: 'upgrade' },
@@ -57,6 +61,7 @@ const MENUS = {
     TRAINING,
     { path: '/staff/poster', title: '网格海报', icon: 'qr' },
   ],
+  unit_liaison: [SUPERVISION],
   assessor: [
     { path: '/staff/awareness', title: '知晓率', icon: 'chart-trending-o' },
     { path: '/staff/assessment', title: '平安考核', icon: 'medal-o' },
@@ -76,6 +81,9 @@ export const REDEEM_ROLES = ['grid_worker', 'editor', 'reviewer', 'admin']
 
 /** Who reads the awareness figures, the assessment and the quarterly report. */
 export const FIGURE_ROLES = ['admin', 'assessor']
+
+/** Who handles rectification items (督办): admins, and the liaisons of member units. */
+export const SUPERVISION_ROLES = ['admin', 'unit_liaison']
 
 /** menuFor lists the console menu of a role; residents and unknown roles get none. */
 export function menuFor(role) {

@@ -1,7 +1,7 @@
 // Routes and the guards that send people to the right sign-in page.
 import { createRouter, createWebHistory } from 'vue-router'
 import { isResident, isSignedIn, isStaff, session } from './session.js'
-import { ALL_STAFF, COMPLETION_ROLES, FIGURE_ROLES, REDEEM_ROLES } from './roles.js'
+import { ALL_STAFF, COMPLETION_ROLES, FIGURE_ROLES, REDEEM_ROLES, SUPERVISION_ROLES } from './roles.js'
 import { currentQuarter } from './awareness.js'
 
 // Who works on warnings and the question bank in the console.
@@ -80,6 +80,12 @@ export const routes = [
       },
       staffPage('report/:code(\\d+)/:period', () => import('./pages/staff/ReportPage.vue'), '季度报告', FIGURE_ROLES),
       staffPage('api-keys', () => import('./pages/staff/ApiKeysPage.vue'), 'API 密钥', ['admin']),
+      staffPage('supervision', () => import('./pages/staff/SupervisionPage.vue'), '督办事项', SUPERVISION_ROLES),
+      staffPage('supervision/new', () => import('./pages/staff/RectificationNewPage.vue'), '交办督办事项', ['admin']),
+      staffPage('supervision/:id(\\d+)', () => import('./pages/staff/RectificationPage.vue'), '督办事项详情', SUPERVISION_ROLES),
+      staffPage('notices', () => import('./pages/staff/NoticesPage.vue'), '通报', ['admin']),
+      staffPage('notices/:id(\\d+)', () => import('./pages/staff/NoticePage.vue'), '通报', ['admin']),
+      staffPage('units', () => import('./pages/staff/UnitsPage.vue'), '成员单位', ['admin']),
       staffPage('redeem', () => import('./pages/staff/RedeemPage.vue'), '兑奖', REDEEM_ROLES),
       { path: ':rest(.*)*', component: () => import('./pages/NotFoundPage.vue'), meta: { title: '页面不存在', staff: true } },
     ],

@@ -7,7 +7,7 @@ const ACCESS_KEY = 'wuzha.accessToken'
 const REFRESH_KEY = 'wuzha.refreshToken'
 const USER_KEY = 'wuzha.user'
 
-export const STAFF_ROLES = ['grid_worker', 'editor', 'reviewer', 'admin', 'assessor']
+export const STAFF_ROLES = ['grid_worker', 'editor', 'reviewer', 'admin', 'assessor', 'unit_liaison']
 
 function storage() {
   try {

@@ -25,6 +25,7 @@ import (
 	"wuzha/internal/session"
 	"wuzha/internal/sms"
 	"wuzha/internal/store"
+	"wuzha/internal/supervision"
 	"wuzha/internal/taxonomy"
 	"wuzha/seed"
 )
@@ -69,9 +70,11 @@ type App struct {
 	Assessment *assessment.Service
 
 	// Nil with Options.DataOnly.
-	Auth    *auth.Service
-	Limiter ratelimit.Limiter
-	Vault   *phone.Vault
+	Auth        *auth.Service
+	Limiter     ratelimit.Limiter
+	Vault       *phone.Vault
+	SMS         sms.Sender
+	Supervision *supervision.Service
 
 	frontend fs.FS
 	closers  []func() error
@@ -153,10 +156,12 @@ func (a *App) wireAuth(o Options) error {
 		}
 		sender = outbox
 	}
+	a.SMS = sender
 	a.Auth = auth.NewService(a.DB, a.Areas, a.Codes, a.Limiter, vault, sender,
 		auth.Config{JWTSecret: cfg.JWTSecret, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, BcryptCost: o.BcryptCost}, a.Log)
 	a.Quiz.UseProfiles(a.Auth)
 	a.Content.UseProfiles(a.Auth)
+	a.Supervision = supervision.NewService(a.DB, a.Areas, a.Awareness, a.Assessment, a.Auth, sender, cfg.DataDir)
 	return nil
 }
 
@@ -192,7 +197,7 @@ func (a *App) Server() *api.Server {
 	cfg := a.Config
 	return api.New(api.Deps{
 		Log: a.Log, DB: a.DB, Auth: a.Auth, Content: a.Content, Quiz: a.Quiz, Sessions: a.Sessions, Awareness: a.Awareness,
-		Assessment: a.Assessment, Areas: a.Areas, Codes: a.Codes, Audit: a.Audit,
+		Assessment: a.Assessment, Areas: a.Areas, Codes: a.Codes, Audit: a.Audit, Supervision: a.Supervision,
 		Limiter: a.Limiter, Frontend: a.frontend, TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit, PublicURL: cfg.PublicURL,
 		MetricsAllow: cfg.MetricsAllow, MetricsToken: cfg.MetricsToken, HSTS: cfg.Production(),
 	})
@@ -202,10 +207,11 @@ func (a *App) Server() *api.Server {
 const SweepEvery = 10 * time.Minute
 
 // Background runs the server's loops until ctx ends: the awareness fold of
-// pending submissions (reads of the figures fold whatever is left first)
-// and the sweep of expired rate-limit and login-throttle rows.
+// pending submissions (reads of the figures fold whatever is left first),
+// the supervision reminders and the sweep of expired rate-limit and login-throttle rows.
 func (a *App) Background(ctx context.Context) {
 	go a.Awareness.Run(ctx, awareness.FoldEvery, a.Log)
+	go a.Supervision.Run(ctx, supervision.RemindEvery, a.Log)
 	sweep := time.NewTicker(SweepEvery)
 	defer sweep.Stop()
 	for {

@@ -22,6 +22,9 @@ const (
 	Reviewer   Role = "reviewer"
 	Admin      Role = "admin"
 	Assessor   Role = "assessor"
+	// UnitLiaison (联络员) acts for a member unit (Caller.UnitID) on the
+	// supervision items addressed to it; it has no area scope.
+	UnitLiaison Role = "unit_liaison"
 )
 
 // StaffRoles are the roles bound to a scope area.
@@ -49,6 +52,7 @@ type Caller struct {
 	IP        string
 	RequestID string
 	APIKeyID  int64 // set when an assessment API key, not a person, is calling
+	UnitID    int64 // a unit liaison's member unit
 }
 
 // Anonymous reports whether nobody is signed in.

@@ -55,3 +55,40 @@ func StaffIn(ctx context.Context, db *store.DB, like string) ([]Member, error) {
 		Scan(&out).Error
 	return out, err
 }
+
+// Contact is a staff user to remind: the name, and the phone number when
+// one is on file ("" otherwise; staff accounts made by an admin have none).
+type Contact struct {
+	UserID int64
+	Name   string
+	Phone  string
+}
+
+// Addressees lists the enabled users who act for an area (its admins) or,
+// with unitID > 0, for a member unit (its liaisons), with their phones.
+func (s *Service) Addressees(ctx context.Context, areaCode string, unitID int64) ([]Contact, error) {
+	q := s.db.WithContext(ctx).Where("disabled = ?", false)
+	if unitID > 0 {
+		q = q.Where("role = ? AND unit_id = ?", UnitLiaison, unitID)
+	} else {
+		q = q.Where("role = ? AND area_code = ?", Admin, areaCode)
+	}
+	var users []User
+	if err := q.Order("id").Find(&users).Error; err != nil {
+		return nil, err
+	}
+	out := make([]Contact, 0, len(users))
+	for _, u := range users {
+		c := Contact{UserID: u.ID}
+		if u.Username != nil {
+			c.Name = *u.Username
+		}
+		if u.PhoneEnc != nil {
+			if n, err := s.vault.Open(*u.PhoneEnc); err == nil {
+				c.Phone = n
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

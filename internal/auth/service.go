@@ -37,6 +37,7 @@ type User struct {
 	AreaCode     *string
 	PhoneHash    *string
 	PhoneEnc     *string
+	UnitID       *int64 // unit liaisons: their member unit
 	Disabled     bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
@@ -221,7 +222,7 @@ func (s *Service) Login(ctx context.Context, username, password string, o Origin
 	if known && u.PasswordHash != nil {
 		hash = []byte(*u.PasswordHash)
 	}
-	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && known && u.PasswordHash != nil && !u.Disabled && u.Role.IsStaff()
+	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && known && u.PasswordHash != nil && !u.Disabled && (u.Role.IsStaff() || u.Role == UnitLiaison)
 	if !ok {
 		s.recordRefusedLogin(ctx, "auth.login_refused", username, who, o, map[string]any{"reason": "invalid_credentials"})
 		return TokenPair{}, ErrInvalidCredentials
@@ -390,10 +391,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error
 		Path     *string
 		Disabled bool
 		Revoked  *time.Time
+		UnitID   *int64
 	}
-	err = s.db.WithContext(ctx).Raw(`SELECT users.id, users.role, users.username, users.area_code, areas.path, users.disabled, sign_ins.revoked_at
+	err = s.db.WithContext(ctx).Raw(`SELECT users.id, users.role, users.username, users.area_code, areas.path, users.disabled, sign_ins.revoked_at, users.unit_id
 FROM sign_ins JOIN users ON users.id = sign_ins.user_id LEFT JOIN areas ON areas.code = users.area_code
-WHERE sign_ins.id = ? AND sign_ins.user_id = ?`, sid, uid).Row().Scan(&row.ID, &row.Role, &row.Username, &row.AreaCode, &row.Path, &row.Disabled, &row.Revoked)
+WHERE sign_ins.id = ? AND sign_ins.user_id = ?`, sid, uid).Row().Scan(&row.ID, &row.Role, &row.Username, &row.AreaCode, &row.Path, &row.Disabled, &row.Revoked, &row.UnitID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Caller{}, ErrTokenInvalid
 	}
@@ -409,6 +411,9 @@ WHERE sign_ins.id = ? AND sign_ins.user_id = ?`, sid, uid).Row().Scan(&row.ID, &
 	}
 	if row.AreaCode != nil && row.Path != nil {
 		c.AreaCode, c.AreaPath = *row.AreaCode, *row.Path
+	}
+	if row.UnitID != nil {
+		c.UnitID = *row.UnitID
 	}
 	return c, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -26,6 +27,9 @@ type NewUser struct {
 	Password string `json:"password"`
 	Role     Role   `json:"role"`
 	AreaCode string `json:"area_code"`
+	// UnitID is the member unit of a unit liaison (role unit_liaison,
+	// created by a root admin); other roles leave it out.
+	UnitID *int64 `json:"unit_id,omitempty"`
 }
 
 // UserChange is a partial update of a staff user; nil fields stay as they are.
@@ -46,6 +50,7 @@ type StaffUser struct {
 	Role      Role      `json:"role"`
 	AreaCode  string    `json:"area_code"`
 	AreaName  string    `json:"area_name"`
+	UnitID    *int64    `json:"unit_id,omitempty"`
 	Disabled  bool      `json:"disabled"`
 	CreatedAt time.Time `json:"created_at"`
 }
@@ -62,7 +67,7 @@ func validPassword(v *fault.Validation, p string) {
 // checkStaffPlacement validates a role and area for a staff user and that the
 // acting caller may place someone there. A nil caller is the command line.
 func (s *Service) checkStaffPlacement(ctx context.Context, c *Caller, role Role, areaCode string, v *fault.Validation) (area.Area, error) {
-	if !role.IsStaff() {
+	if !role.IsStaff() && role != UnitLiaison {
 		v.Add("role", "角色应为 grid_worker、editor、reviewer、admin 或 assessor")
 	}
 	a, err := s.areas.Get(ctx, areaCode)
@@ -94,8 +99,14 @@ func (s *Service) CreateUser(ctx context.Context, c *Caller, req NewUser) (Staff
 		v.Add("username", "用户名为 3–32 位字母、数字、下划线、点或横线")
 	}
 	validPassword(&v, req.Password)
+	if req.Role == UnitLiaison && req.AreaCode == "" && c != nil {
+		req.AreaCode = c.AreaCode
+	}
 	a, err := s.checkStaffPlacement(ctx, c, req.Role, req.AreaCode, &v)
 	if err != nil {
+		return StaffUser{}, err
+	}
+	if err := s.checkUnit(ctx, c, req, a, &v); err != nil {
 		return StaffUser{}, err
 	}
 	if err := v.Err(); err != nil {
@@ -107,7 +118,7 @@ func (s *Service) CreateUser(ctx context.Context, c *Caller, req NewUser) (Staff
 	}
 	now := time.Now().UTC()
 	name, h, code := req.Username, string(hash), a.Code
-	u := User{Username: &name, PasswordHash: &h, Role: req.Role, AreaCode: &code, CreatedAt: now, UpdatedAt: now}
+	u := User{Username: &name, PasswordHash: &h, Role: req.Role, AreaCode: &code, UnitID: req.UnitID, CreatedAt: now, UpdatedAt: now}
 	actor := audit.Actor{Name: "cli", Role: "system"}
 	if c != nil {
 		actor = c.Actor()
@@ -119,12 +130,43 @@ func (s *Service) CreateUser(ctx context.Context, c *Caller, req NewUser) (Staff
 			}
 			return fmt.Errorf("auth: create user: %w", err)
 		}
-		return audit.Record(tx, actor, "user.create", a.Place(), fmt.Sprintf("user:%d", u.ID), map[string]any{"username": name, "role": req.Role, "area_code": a.Code})
+		return audit.Record(tx, actor, "user.create", a.Place(), fmt.Sprintf("user:%d", u.ID), map[string]any{"username": name, "role": req.Role, "area_code": a.Code, "unit_id": req.UnitID})
 	})
 	if err != nil {
 		return StaffUser{}, err
 	}
-	return StaffUser{ID: u.ID, Username: name, Role: u.Role, AreaCode: a.Code, AreaName: a.Name, CreatedAt: u.CreatedAt}, nil
+	return StaffUser{ID: u.ID, Username: name, Role: u.Role, AreaCode: a.Code, AreaName: a.Name, UnitID: u.UnitID, CreatedAt: u.CreatedAt}, nil
+}
+
+// checkUnit checks a unit liaison's unit: only a root admin (or the command
+// line) creates liaisons, at a root area, for a member unit that exists;
+// other roles carry no unit. Member units are kept by internal/supervision;
+// this one existence check reads its table.
+func (s *Service) checkUnit(ctx context.Context, c *Caller, req NewUser, a area.Area, v *fault.Validation) error {
+	if req.Role != UnitLiaison {
+		if req.UnitID != nil {
+			v.Add("unit_id", "只有成员单位联络员（unit_liaison）关联成员单位")
+		}
+		return nil
+	}
+	if c != nil && strings.Count(c.AreaPath, "/") != 2 {
+		return fault.New(fault.Forbidden, "root_admin_required", "成员单位联络员只能由市级（根区域）管理员创建")
+	}
+	if a.ParentCode != nil {
+		v.Add("area_code", "成员单位联络员的区域必须是市级（根区域）")
+	}
+	if req.UnitID == nil {
+		v.Add("unit_id", "成员单位联络员必须关联一个成员单位")
+		return nil
+	}
+	var n int64
+	if err := s.db.WithContext(ctx).Table("units").Where("id = ?", *req.UnitID).Count(&n).Error; err != nil {
+		return fmt.Errorf("auth: check unit: %w", err)
+	}
+	if n == 0 {
+		v.Add("unit_id", "成员单位不存在")
+	}
+	return nil
 }
 
 // UserFilter narrows ListUsers.
@@ -228,6 +270,10 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, id int64, ch UserCha
 		areaCode = *ch.AreaCode
 	}
 	var v fault.Validation
+	if (u.Role == UnitLiaison) != (role == UnitLiaison) || (role == UnitLiaison && ch.AreaCode != nil) {
+		// A liaison belongs to its unit: it is created as one, not changed into or out of one.
+		v.Add("role", "成员单位联络员只能新建，不能与其他角色互换或改变区域")
+	}
 	a := cur
 	if ch.Role != nil || ch.AreaCode != nil {
 		if a, err = s.checkStaffPlacement(ctx, &c, role, areaCode, &v); err != nil {

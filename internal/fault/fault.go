@@ -13,16 +13,18 @@ import (
 type Kind int
 
 const (
-	Malformed       Kind = iota + 1 // the request cannot be read (400)
-	Unauthenticated                 // no or bad credentials (401)
-	Forbidden                       // outside role or scope (403)
-	NotFound                        // unknown or not visible (404)
-	Conflict                        // conflicts with current state (409)
-	Gone                            // existed, no longer usable (410)
-	Invalid                         // fails validation (422)
-	Locked                          // account locked for a while (423)
-	RateLimited                     // too many requests (429)
-	Unavailable                     // not ready to serve yet (503)
+	Malformed        Kind = iota + 1 // the request cannot be read (400)
+	Unauthenticated                  // no or bad credentials (401)
+	Forbidden                        // outside role or scope (403)
+	NotFound                         // unknown or not visible (404)
+	Conflict                         // conflicts with current state (409)
+	Gone                             // existed, no longer usable (410)
+	Invalid                          // fails validation (422)
+	Locked                           // account locked for a while (423)
+	RateLimited                      // too many requests (429)
+	Unavailable                      // not ready to serve yet (503)
+	TooLarge                         // an upload over its limit (413)
+	UnsupportedMedia                 // an upload of a type not allowed (415)
 )
 
 // Field is one invalid input field, or one bad row of an upload.

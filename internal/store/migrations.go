@@ -540,4 +540,84 @@ INSERT INTO awareness_invalid_next (period, grid_path, n)
 DROP TABLE awareness_invalid;
 ALTER TABLE awareness_invalid_next RENAME TO awareness_invalid;
 `},
+	// Supervision (督办, internal/supervision): rectification items issued
+	// to an area or a member unit, their timeline, attachments and
+	// numbered notices; member units and their liaisons (users.unit_id).
+	// open_key is "period|area|metric" while an item made from the figures
+	// is open and NULL otherwise, so generating twice opens no duplicate.
+	{14, "supervision", `
+CREATE TABLE units (
+  id {{id}},
+  name VARCHAR(100) NOT NULL,
+  kind VARCHAR(32) NOT NULL DEFAULT '',
+  created_at {{ts}} NOT NULL,
+  updated_at {{ts}} NOT NULL
+){{table}};
+CREATE UNIQUE INDEX idx_units_name ON units (name);
+ALTER TABLE users ADD COLUMN unit_id BIGINT NULL;
+CREATE TABLE rectifications (
+  id {{id}},
+  area_code VARCHAR(32) NOT NULL,
+  area_path VARCHAR(255) NOT NULL,
+  unit_id BIGINT NULL,
+  issuer_id BIGINT NOT NULL,
+  issuer_name VARCHAR(64) NOT NULL,
+  title VARCHAR(200) NOT NULL,
+  detail {{longtext}} NOT NULL,
+  status VARCHAR(16) NOT NULL,
+  due_at {{ts}} NOT NULL,
+  period VARCHAR(16) NOT NULL DEFAULT '',
+  metric VARCHAR(16) NOT NULL DEFAULT '',
+  open_key VARCHAR(100) NULL,
+  ext_due_at {{ts}} NULL,
+  ext_reason VARCHAR(1000) NULL,
+  reminded_light VARCHAR(8) NOT NULL DEFAULT '',
+  reminded_on VARCHAR(10) NOT NULL DEFAULT '',
+  created_at {{ts}} NOT NULL,
+  updated_at {{ts}} NOT NULL,
+  closed_at {{ts}} NULL
+){{table}};
+CREATE UNIQUE INDEX idx_rectifications_open ON rectifications (open_key);
+CREATE INDEX idx_rectifications_area ON rectifications (area_path, status);
+CREATE INDEX idx_rectifications_unit ON rectifications (unit_id, status);
+CREATE INDEX idx_rectifications_due ON rectifications (status, due_at);
+CREATE TABLE rectification_events (
+  id {{id}},
+  item_id BIGINT NOT NULL,
+  at {{ts}} NOT NULL,
+  actor_id BIGINT NULL,
+  actor VARCHAR(64) NOT NULL,
+  action VARCHAR(32) NOT NULL,
+  text {{longtext}} NOT NULL
+){{table}};
+CREATE INDEX idx_rectification_events_item ON rectification_events (item_id, id);
+CREATE TABLE rectification_attachments (
+  id {{id}},
+  item_id BIGINT NOT NULL,
+  event_id BIGINT NULL,
+  name VARCHAR(200) NOT NULL,
+  content_type VARCHAR(64) NOT NULL,
+  size BIGINT NOT NULL,
+  stored VARCHAR(64) NOT NULL,
+  uploader_id BIGINT NOT NULL,
+  created_at {{ts}} NOT NULL
+){{table}};
+CREATE INDEX idx_rectification_attachments_item ON rectification_attachments (item_id);
+CREATE TABLE notices (
+  id {{id}},
+  number VARCHAR(32) NOT NULL,
+  area_code VARCHAR(32) NOT NULL,
+  area_path VARCHAR(255) NOT NULL,
+  period VARCHAR(16) NOT NULL,
+  year INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  body_html {{longtext}} NOT NULL,
+  items_json {{longtext}} NOT NULL,
+  created_at {{ts}} NOT NULL,
+  created_by_id BIGINT NOT NULL,
+  created_by VARCHAR(64) NOT NULL
+){{table}};
+CREATE UNIQUE INDEX idx_notices_seq ON notices (area_code, year, seq);
+CREATE INDEX idx_notices_area ON notices (area_path);
+`},
 }

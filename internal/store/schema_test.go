@@ -20,6 +20,7 @@ import (
 	"wuzha/internal/rule"
 	"wuzha/internal/session"
 	"wuzha/internal/store"
+	"wuzha/internal/supervision"
 	"wuzha/internal/taxonomy"
 	"wuzha/internal/testkit"
 )
@@ -34,6 +35,7 @@ var models = []any{
 	&quiz.PrizePool{}, &quiz.Award{}, &session.Session{},
 	&awareness.First{}, &awareness.Cell{}, &awareness.AnswerCell{}, &awareness.InvalidCell{},
 	&rule.Stored{}, &assessment.Snapshot{}, &assessment.APIKey{},
+	&supervision.Item{}, &supervision.Event{}, &supervision.Attachment{}, &supervision.Notice{}, &supervision.Unit{},
 }
 
 // modelless are the tables written only by SQL, with the columns they must

@@ -37,6 +37,7 @@ import (
 	"wuzha/internal/ratelimit"
 	"wuzha/internal/rule"
 	"wuzha/internal/store"
+	"wuzha/internal/supervision"
 	"wuzha/seed"
 )
 
@@ -119,6 +120,10 @@ type Env struct {
 	Vault  *phone.Vault
 	Outbox string
 	Logs   *SyncBuffer
+	// Supervision is the 督办 service (tests move its clock and run its
+	// reminders); DataDir holds its attachments.
+	Supervision *supervision.Service
+	DataDir     string
 }
 
 // Options vary an Env.
@@ -170,7 +175,7 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 		proxies = append(proxies, pr)
 	}
 	cfg := config.Config{
-		SMSOutbox: filepath.Join(t.TempDir(), "sms-outbox.jsonl"),
+		SMSOutbox: filepath.Join(t.TempDir(), "sms-outbox.jsonl"), DataDir: t.TempDir(),
 		PublicURL: o.PublicURL, TrustedProxies: proxies,
 		JWTSecret: JWTSecret,
 		PhoneKey:  bytes.Repeat([]byte{7}, 32), // the same key for every Env, so instances share data
@@ -189,7 +194,8 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 	}
 	srv := a.Server()
 	srv.SetReady(!o.NotReady)
-	return &Env{T: t, DB: db, Server: srv, Auth: a.Auth, Areas: a.Areas, Aware: a.Awareness, Vault: a.Vault, Outbox: cfg.SMSOutbox, Logs: logs}
+	return &Env{T: t, DB: db, Server: srv, Auth: a.Auth, Areas: a.Areas, Aware: a.Awareness, Vault: a.Vault, Outbox: cfg.SMSOutbox, Logs: logs,
+		Supervision: a.Supervision, DataDir: cfg.DataDir}
 }
 
 // SetRule stores the city's assessment rule straight in the database, as

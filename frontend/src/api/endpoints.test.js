@@ -6,6 +6,7 @@ import * as attempts from './attempts.js'
 import * as areas from './areas.js'
 import * as quizzes from './quizzes.js'
 import * as sessions from './sessions.js'
+import * as supervision from './supervision.js'
 import * as users from './users.js'
 import * as warnings from './warnings.js'
 
@@ -53,6 +54,11 @@ describe('endpoint functions', () => {
     ['sessions.close', () => sessions.close(4), 'post', '/sessions/4/close'],
     ['areas.get', () => areas.get('330802'), 'get', '/areas/330802'],
     ['users.unlockLogin', () => users.unlockLogin(5), 'post', '/users/5/unlock-login'],
+    ['supervision.get', () => supervision.get(4), 'get', '/rectifications/4'],
+    ['supervision.returnItem', () => supervision.returnItem(4, '材料不全'), 'post', '/rectifications/4/return'],
+    ['supervision.approveExtension', () => supervision.approveExtension('4'), 'post', '/rectifications/4/extension/approve'],
+    ['supervision.notice', () => supervision.notice('2/..'), 'get', '/notices/2%2F..'],
+    ['supervision.updateUnit', () => supervision.updateUnit(7, { name: 'x' }), 'patch', '/units/7'],
     ['assessment.history', () => assessment.history('2026Q3', '3308/02'), 'get', '/assessment/2026Q3/3308%2F02/history'],
   ])('%s calls %s %s', async (_, call, method, want) => {
     const spy = vi.spyOn(api, method).mockResolvedValue({})
