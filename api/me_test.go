@@ -173,3 +173,91 @@ func TestMyAttemptsAndClosingTheAccount(t *testing.T) {
 	}
 	testkit.Want(t, e.Call("GET", fmt.Sprintf("/api/v1/attempts/%d", st.AttemptID), again, nil), 404)
 }
+
+// TestDrawingKeepsToTheResidentsAgeBand: over the seeded bank, a 60+
+// retiree is never served a question tagged only for other age bands (a
+// children's game-trading question) while the pool has enough for their own
+// band or for everyone; when it has too few, the quiz still fills up from
+// the rest, and only as many as needed.
+func TestDrawingKeepsToTheResidentsAgeBand(t *testing.T) {
+	e := testkit.NewEnv(t)
+	f := newQuizFixture(t, e, nil)
+	types := []string{"game_trading", "elderly"}
+	var bank []struct {
+		ID       int64
+		AgeBands string
+	}
+	if err := e.DB.Raw("SELECT id, age_bands FROM questions WHERE status = ? AND fraud_type IN ?", "approved", types).Scan(&bank).Error; err != nil {
+		t.Fatal(err)
+	}
+	foreign := func(band string) (map[int64]bool, int) {
+		out, own := map[int64]bool{}, 0
+		for _, q := range bank {
+			if q.AgeBands != "" && !strings.Contains(","+q.AgeBands+",", ","+band+",") {
+				out[q.ID] = true
+			} else {
+				own++
+			}
+		}
+		return out, own
+	}
+	notForOld, ownOld := foreign("60p")
+	if ownOld < 6 || len(notForOld) < 6 {
+		t.Fatalf("the seeded bank has %d questions for 60+ and %d not, want several of each", ownOld, len(notForOld))
+	}
+	quiz := func(count int) int64 {
+		body := map[string]any{"title": fmt.Sprintf("长者问答%d", count), "area_code": "330802", "audience": "residents",
+			"starts_at": time.Now().Add(-time.Hour).Format(time.RFC3339), "ends_at": time.Now().Add(24 * time.Hour).Format(time.RFC3339),
+			"question_count": count, "pass_score": 60, "time_limit_s": 600, "max_attempts": 20, "min_seconds_per_question": 0, "fraud_types": types}
+		r := e.Call("POST", "/api/v1/quizzes", f.editor, body)
+		testkit.Want(t, r, 201)
+		var q struct{ ID int64 }
+		r.JSON(t, &q)
+		testkit.Want(t, e.Call("POST", fmt.Sprintf("/api/v1/quizzes/%d/publish", q.ID), f.editor, nil), 200)
+		return q.ID
+	}
+	// take answers n attempts and counts the served questions in other.
+	take := func(token string, quizID int64, n int, other map[int64]bool) (got []int) {
+		for i := range n {
+			r := e.Call("POST", fmt.Sprintf("/api/v1/quizzes/%d/attempts", quizID), token, map[string]any{})
+			testkit.Want(t, r, 201)
+			var st started
+			r.JSON(t, &st)
+			var answers []map[string]any
+			k := 0
+			for _, q := range st.Questions {
+				if other[q.ID] {
+					k++
+				}
+				answers = append(answers, map[string]any{"question_id": q.ID, "keys": []string{"A"}})
+			}
+			got = append(got, k)
+			testkit.Want(t, f.submit(t, token, st.AttemptID, fmt.Sprintf("k%d-%d", quizID, i), answers), 200)
+		}
+		return got
+	}
+	retiree := e.ResidentWithProfile("13700000060", "60p", "retiree", "330802001001001").AccessToken
+	t.Run("enough for the resident's own band", func(t *testing.T) {
+		for i, k := range take(retiree, quiz(ownOld-1), 20, notForOld) {
+			if k != 0 {
+				t.Fatalf("attempt %d: a 60+ retiree was served %d questions for other age bands", i, k)
+			}
+		}
+	})
+	t.Run("too few: the quiz still fills, with as few as needed", func(t *testing.T) {
+		for i, k := range take(retiree, quiz(ownOld+2), 3, notForOld) {
+			if k != 2 {
+				t.Fatalf("attempt %d: %d questions for other bands, want exactly 2", i, k)
+			}
+		}
+	})
+	t.Run("a child gets no questions meant only for adults", func(t *testing.T) {
+		notForChild, ownChild := foreign("u18")
+		child := e.ResidentWithProfile("13700000017", "u18", "student", "330802001001001").AccessToken
+		for i, k := range take(child, quiz(min(ownChild, ownOld)-1), 10, notForChild) {
+			if k != 0 {
+				t.Fatalf("attempt %d: a child was served %d questions for other bands", i, k)
+			}
+		}
+	})
+}
