@@ -9,7 +9,8 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { startServer } from './server.mjs'
-import { launchBrowser, newPage, PHONE, shot } from './browser.mjs'
+import path from 'node:path'
+import { launchBrowser, newPage, PHONE, screenshotDir, shot } from './browser.mjs'
 import { adoptSession, apiClient } from './api.mjs'
 
 const EDITOR = { username: 'zhanglao-bianji', password: 'Zhanglao-bianji-2026', role: 'editor', area: '330800' }
@@ -90,6 +91,12 @@ after(async () => {
   await browser?.close()
   await server?.stop()
 })
+
+/** shots saves the whole page and, to look at, the first screen of it. */
+async function shots(page, name) {
+  await shot(page, name)
+  await page.screenshot({ path: path.join(screenshotDir, `${name}-screen.png`) })
+}
 
 /** stubSpeech records every utterance instead of speaking it. */
 function stubSpeech() {
@@ -203,7 +210,7 @@ test('长辈版 meets the age-friendly numbers on home, warning and quiz, and re
   assert.equal(await sw.getAttribute('aria-checked'), 'true')
   await out.page.getByTestId('feed-card').first().waitFor()
   assertElder(await out.page.evaluate(measure), 'home (signed out)')
-  await shot(out.page, 'elder-home-signed-out')
+  await shots(out.page, 'elder-home-signed-out')
   await out.context.close()
 
   const { page, context, problems } = await elderPage(true)
@@ -211,12 +218,12 @@ test('长辈版 meets the age-friendly numbers on home, warning and quiz, and re
   await page.getByTestId('greeting').getByTestId('phone-masked').waitFor()
   await page.getByTestId('feed-card').first().waitFor()
   assertElder(await page.evaluate(measure), 'home')
-  await shot(page, 'elder-home')
+  await shots(page, 'elder-home')
 
   await page.goto(`/warnings/${warningId}`)
   const title = (await page.getByTestId('warning-title').textContent()).trim()
   assertElder(await page.evaluate(measure), 'warning')
-  await shot(page, 'elder-warning')
+  await shots(page, 'elder-warning')
   await page.getByTestId('read-aloud').click()
   let spoken = await page.evaluate(() => window.__spoken)
   assert.equal(spoken.length, 1)
@@ -234,7 +241,7 @@ test('长辈版 meets the age-friendly numbers on home, warning and quiz, and re
     await page.getByRole('button', { name: '下一题' }).click()
   }
   assertElder(await page.evaluate(measure), 'quiz question')
-  await shot(page, 'elder-quiz')
+  await shots(page, 'elder-quiz')
   await page.getByTestId('question').getByTestId('read-aloud').click()
   spoken = await page.evaluate(() => window.__spoken)
   const last = spoken.at(-1)
@@ -256,20 +263,33 @@ test('我的: tab bar, my quizzes with the plain reason of an invalid one, and c
     const tabs = await page.getByTestId('tab-bar').getByRole('link').allTextContents()
     assert.deepEqual(tabs.map((t) => t.trim()), ['首页', '学习', '答题', '我的'])
     await page.getByTestId('join-code-box').waitFor()
-    await shot(page, `corner-home${elder ? '-elder' : ''}`)
+    await shots(page, `corner-home${elder ? '-elder' : ''}`)
     await page.getByTestId('tab-learn').click()
     await page.getByTestId('feed-card').first().waitFor()
-    await shot(page, `corner-learn${elder ? '-elder' : ''}`)
+    await shots(page, `corner-learn${elder ? '-elder' : ''}`)
     await page.getByTestId('tab-quizzes').click()
     await page.getByTestId('join-code-box').waitFor()
     await page.getByText('长者反诈小问答').first().waitFor()
-    await shot(page, `corner-quizzes${elder ? '-elder' : ''}`)
+    await shots(page, `corner-quizzes${elder ? '-elder' : ''}`)
+    // A warning, forwarded (no share sheet here: the link is copied) and saved as a picture.
+    await rs.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseURL })
+    await page.goto(`/warnings/${warningId}`)
+    await page.getByTestId('share').click()
+    assert.match(await page.getByTestId('share-note').textContent(), /链接已复制/)
+    const copied = await page.evaluate(() => navigator.clipboard.readText())
+    assert.ok(copied.endsWith(`/warnings/${warningId}`), copied)
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-picture').click()])
+    assert.equal(download.suggestedFilename(), `防骗预警-${warningId}.png`)
+    await page.getByTestId('share').scrollIntoViewIfNeeded()
+    await page.screenshot({ path: path.join(screenshotDir, `corner-warning-share${elder ? '-elder' : ''}-screen.png`) })
+    await page.goto('/')
+    await page.getByTestId('feed-card').first().waitFor()
     await page.getByTestId('tab-me').click()
     const invalid = page.getByTestId('my-attempt').filter({ hasText: '认真答题才算数' })
     await invalid.waitFor()
     assert.match(await invalid.getByTestId('my-attempt-outcome').textContent(), /成绩无效/)
     assert.match(await invalid.getByTestId('my-attempt-reason').textContent(), /用时过短.*慢一点/)
-    await shot(page, `corner-me${elder ? '-elder' : ''}`)
+    await shots(page, `corner-me${elder ? '-elder' : ''}`)
     if (elder) assertElder(await page.evaluate(measure), '我的')
     await rs.context.close()
   }
@@ -281,7 +301,7 @@ test('我的: tab bar, my quizzes with the plain reason of an invalid one, and c
   await rs.page.getByTestId('join-code-input').fill('12')
   await rs.page.getByTestId('join-code-go').click()
   await rs.page.getByTestId('join-code-error').waitFor()
-  await shot(rs.page, 'corner-join-invalid')
+  await shots(rs.page, 'corner-join-invalid')
   await rs.context.close()
 
   // 注销账户: a clear confirmation first; cancelling keeps the account.
@@ -290,8 +310,9 @@ test('我的: tab bar, my quizzes with the plain reason of an invalid one, and c
   await page.goto('/me')
   await page.getByTestId('close-start').click()
   await page.getByTestId('close-confirm').waitFor()
+  await page.waitForTimeout(600) // the smooth scroll to the confirmation
   assert.match(await page.getByTestId('close-account').textContent(), /手机号.*删除[\s\S]*全新的账户/)
-  await shot(page, 'corner-close-confirm')
+  await page.screenshot({ path: path.join(screenshotDir, 'corner-close-confirm-screen.png') })
   await page.getByTestId('close-cancel').click()
   await page.getByTestId('close-start').click()
   await page.getByTestId('close-confirm').click()
@@ -299,6 +320,6 @@ test('我的: tab bar, my quizzes with the plain reason of an invalid one, and c
   assert.equal(new URL(page.url()).pathname, '/')
   const res = await fetch(`${server.baseURL}/api/v1/me`, { headers: { Authorization: `Bearer ${pair.access_token}` } })
   assert.equal(res.status, 401, 'the old sign-in is revoked')
-  await shot(page, 'corner-closed')
+  await shots(page, 'corner-closed')
   await context.close()
 })
