@@ -294,6 +294,12 @@ test('我的: tab bar, my quizzes with the plain reason of an invalid one, and c
     await rs.context.close()
   }
 
+  // A forwarded link previews in chats: the warning's title and the share picture.
+  const html = await (await fetch(`${server.baseURL}/warnings/${warningId}`)).text()
+  assert.match(html, /<meta property="og:title" content="[^"]+"/)
+  assert.match(html, /<meta property="og:image" content="[^"]+\/share\.png"/)
+  assert.equal((await fetch(`${server.baseURL}/share.png`)).headers.get('content-type'), 'image/png')
+
   // The join-code box on the invalid-link page leads to a join page.
   const rs = await newPage(browser, server.baseURL, PHONE)
   await rs.page.goto('/join/1234567890')
