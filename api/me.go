@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"wuzha/internal/auth"
+	"wuzha/internal/quiz"
 )
 
 func (s *Server) getMe(c *fiber.Ctx) error {
@@ -24,4 +25,25 @@ func (s *Server) putProfile(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(p)
+}
+
+// closeAccount is DELETE /me: a resident closes (注销) their account.
+func (s *Server) closeAccount(c *fiber.Ctx) error {
+	if err := s.Auth.CloseAccount(c.UserContext(), caller(c)); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// myAttempts is GET /me/attempts: the caller's own attempts, newest first.
+func (s *Server) myAttempts(c *fiber.Ctx) error {
+	limit, before, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	items, err := s.Quiz.MyAttempts(c.UserContext(), caller(c), limit, before)
+	if err != nil {
+		return err
+	}
+	return c.JSON(newPage(items, limit, func(a quiz.MyAttempt) int64 { return a.AttemptID }))
 }

@@ -31,6 +31,8 @@ func (s *Server) routes() {
 	// The signed-in user.
 	v1.Get("/me", s.guard(signedIn), s.getMe)
 	v1.Put("/me/profile", s.guard(roles(auth.Resident)), s.putProfile)
+	v1.Delete("/me", s.guard(roles(auth.Resident)), s.closeAccount)
+	v1.Get("/me/attempts", s.guard(roles(auth.Resident)), s.myAttempts)
 
 	// Public reference data.
 	v1.Get("/taxonomy", s.guard(public), s.getTaxonomy)
@@ -52,6 +54,7 @@ func (s *Server) routes() {
 	v1.Get("/warnings/:id/reach", s.guard(staff), s.warningReach)
 	v1.Post("/warnings/:id/ack", s.guard(roles(auth.Resident)), s.ackWarning)
 	v1.Get("/me/acks", s.guard(roles(auth.Resident)), s.myAcks)
+	v1.Get("/warnings/:id/qr.png", s.limit("warning-qr", 60, time.Minute), s.guard(public), s.warningQR)
 
 	// Question bank and quizzes.
 	editors := roles(auth.Editor, auth.Reviewer)

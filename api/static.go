@@ -42,7 +42,7 @@ func (s *Server) frontend(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	if s.Frontend != nil {
 		if b, err := fs.ReadFile(s.Frontend, "index.html"); err == nil {
-			return c.Send(b)
+			return c.Send(s.withPreview(c, b))
 		}
 	}
 	return c.SendString(placeholderPage)

@@ -33,7 +33,7 @@ test('large-text mode toggles and persists across reload', { timeout: 60_000 }, 
   const buttonBefore = (await page.getByTestId('sign-in').boundingBox()).height
 
   await toggle.click()
-  assert.deepEqual(await rootState(page), { large: true, fontSize: '20px' })
+  assert.deepEqual(await rootState(page), { large: true, fontSize: '24px' })
   assert.equal(await toggle.getAttribute('aria-checked'), 'true')
   const buttonAfter = (await page.getByTestId('sign-in').boundingBox()).height
   assert.ok(buttonAfter > buttonBefore, `tap targets grow (${buttonBefore} → ${buttonAfter})`)
@@ -41,7 +41,7 @@ test('large-text mode toggles and persists across reload', { timeout: 60_000 }, 
 
   await page.reload()
   await page.getByRole('switch', { name: '大字模式' }).waitFor()
-  assert.deepEqual(await rootState(page), { large: true, fontSize: '20px' })
+  assert.deepEqual(await rootState(page), { large: true, fontSize: '24px' })
   assert.equal(await page.getByRole('switch', { name: '大字模式' }).getAttribute('aria-checked'), 'true')
 
   await page.goto('/')

@@ -68,8 +68,8 @@ describe('large-text preference', () => {
     const app = createApp(LargeTextSwitch)
     app.mount(host)
     const toggle = host.querySelector('[role="switch"]')
-    expect(host.textContent).toContain('大字模式')
-    expect(toggle.getAttribute('aria-label')).toBe('大字模式')
+    expect(host.textContent).toContain('长辈版')
+    expect(toggle.getAttribute('aria-label')).toBe('长辈版（大字模式）')
 
     toggle.click()
     await nextTick()

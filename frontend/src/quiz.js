@@ -178,9 +178,16 @@ export function formatScore(score) {
   return Number.isInteger(n) ? String(n) : n.toFixed(1)
 }
 
-/** invalidReasonText explains an invalid submission to the resident in Chinese. */
-export function invalidReasonText(reason) {
-  if (!reason) return ''
-  if (String(reason).startsWith('too_fast')) return '答题用时过短，本次成绩无效，不计入统计，也不参加抽奖。请认真阅读题目后再作答。'
-  return '本次成绩无效，不计入统计，也不参加抽奖。'
+/**
+ * invalidReasonText explains an invalid attempt to the resident in plain
+ * words and says what to do. It takes the attempt or result (keyed on the
+ * server's stable invalid_code) or, as before, a bare reason.
+ */
+export function invalidReasonText(attempt) {
+  if (!attempt) return ''
+  const code = typeof attempt === 'object' ? attempt.invalid_code || attempt.invalid_reason : attempt
+  if (!code && typeof attempt === 'object' && !attempt.invalid) return ''
+  if (String(code).startsWith('too_fast') || String(code).startsWith('用时过短'))
+    return '答题用时过短，本次成绩无效，不计入统计，也不参加抽奖。请认真阅读每道题后再作答，下次慢一点就好。'
+  return '本次成绩无效，不计入统计，也不参加抽奖。如有疑问，请联系您所在网格的网格员。'
 }

@@ -159,5 +159,10 @@ describe('quiz facts', () => {
     expect(invalidReasonText('too_fast: answered 10 questions in 8.2 s')).toMatch(/用时过短/)
     expect(invalidReasonText('other')).toMatch(/成绩无效/)
     expect(invalidReasonText('')).toBe('')
+    // The server's sentence with its stable code, as GET /me/attempts and submit send it.
+    const tooFast = { invalid: true, invalid_code: 'too_fast', invalid_reason: '用时过短：3 道题用了 1.0 秒' }
+    expect(invalidReasonText(tooFast)).toMatch(/用时过短.*慢一点/)
+    expect(invalidReasonText({ invalid: true, invalid_code: 'other', invalid_reason: 'x' })).toMatch(/网格员/)
+    expect(invalidReasonText({ invalid: false, invalid_reason: '' })).toBe('')
   })
 })

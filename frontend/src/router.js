@@ -31,6 +31,10 @@ export const routes = [
     meta: { title: '答题结果', resident: true, staffToo: true },
   },
   { path: '/prizes', component: () => import('./pages/resident/PrizesPage.vue'), meta: { title: '我的奖品', resident: true } },
+  // The residents' tab bar: 首页 / 学习 / 答题 / 我的.
+  { path: '/learn', component: () => import('./pages/resident/LearnPage.vue'), meta: { title: '学习' } },
+  { path: '/quizzes', component: () => import('./pages/resident/QuizzesPage.vue'), meta: { title: '答题' } },
+  { path: '/me', component: () => import('./pages/resident/MePage.vue'), meta: { title: '我的' } },
   { path: '/join/grid/:code(\\d+)', component: () => import('./pages/resident/JoinGridPage.vue'), meta: { title: '加入网格' } },
   { path: '/join/:code', component: () => import('./pages/resident/JoinPage.vue'), meta: { title: '现场答题' } },
   { path: '/staff/login', component: () => import('./pages/staff/LoginPage.vue'), meta: { title: '工作人员登录' } },

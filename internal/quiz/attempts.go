@@ -117,7 +117,15 @@ func (s *Service) draw(ctx context.Context, q Quiz, r Respondent) ([]served, []S
 			w++
 		}
 		// Efraimidis–Spirakis: the largest u^(1/w) form a weighted sample.
-		rest = append(rest, keyed{p, math.Pow(rng.Float64(), 1/w)})
+		key := math.Pow(rng.Float64(), 1/w)
+		if forOtherAgeBands(p, r.AgeBand) {
+			// Keys lie in [0, 1]: these come only after every question
+			// meant for the respondent's own band (or for everyone), so a
+			// 60+ retiree sees a children's question only when the pool
+			// has too few of the rest.
+			key -= 2
+		}
+		rest = append(rest, keyed{p, key})
 	}
 	sort.Slice(rest, func(i, j int) bool { return rest[i].key > rest[j].key })
 	for _, k := range rest {
@@ -147,6 +155,17 @@ func (s *Service) draw(ctx context.Context, q Quiz, r Respondent) ([]served, []S
 		out[i] = ServedQuestion{ID: p.ID, Kind: p.Kind, Stem: p.Stem, Options: shown}
 	}
 	return srv, out, nil
+}
+
+// forOtherAgeBands says a question is tagged for age bands that do not
+// include band: meant for someone else. Untagged questions are for everyone;
+// a respondent with no band (staff) is never told apart.
+func forOtherAgeBands(q Question, band string) bool {
+	if band == "" {
+		return false
+	}
+	bands := splitCodes(q.AgeBands)
+	return len(bands) > 0 && !contains(bands, band)
 }
 
 // Start starts an attempt, or resumes the caller's unfinished one. It checks

@@ -44,6 +44,7 @@ type Result struct {
 	PassScore     int              `json:"pass_score"`
 	Invalid       bool             `json:"invalid"`
 	InvalidReason string           `json:"invalid_reason,omitempty"`
+	InvalidCode   string           `json:"invalid_code,omitempty"` // too_fast; stable for clients
 	Results       []QuestionResult `json:"results"`
 	Prize         *PrizeWon        `json:"prize"`
 }
@@ -100,6 +101,7 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 	res.Passed = tenths >= q.PassScore*10
 	if minDur := time.Duration(int64(q.MinSecondsPerQuestion)*int64(len(srv))) * time.Second; now.Sub(a.StartedAt) < minDur {
 		res.Invalid, res.InvalidReason = true, fmt.Sprintf("用时过短：%d 道题用了 %.1f 秒，少于每题至少 %d 秒，本次作答不计入知晓率、不参与抽奖", len(srv), now.Sub(a.StartedAt).Seconds(), q.MinSecondsPerQuestion)
+		res.InvalidCode = invalidCode(true, res.InvalidReason)
 	}
 	// The result is not stored: a replay grades the stored answers again
 	// (resultOf), which gives the same result, and reads the prize from the
@@ -212,7 +214,7 @@ func (s *Service) resultOf(ctx context.Context, a Attempt) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{AttemptID: a.ID, PassScore: cq.quiz.PassScore, Invalid: a.Invalid, InvalidReason: a.InvalidReason, Results: make([]QuestionResult, len(srv))}
+	res := Result{AttemptID: a.ID, PassScore: cq.quiz.PassScore, Invalid: a.Invalid, InvalidReason: a.InvalidReason, InvalidCode: invalidCode(a.Invalid, a.InvalidReason), Results: make([]QuestionResult, len(srv))}
 	if a.ScoreTenths != nil {
 		res.Score = float64(*a.ScoreTenths) / 10
 	}

@@ -17,3 +17,5 @@ export const reach = (id) => api.get(path('warnings', id, 'reach'))
 export const versions = (id) => api.get(path('warnings', id, 'versions'))
 /** feed is the resident's page of warnings. */
 export const feed = (query) => api.get('/feed', query)
+/** qrURL is the address of a published warning's QR code picture (an <img> source). */
+export const qrURL = (id) => `/api/v1${path('warnings', id, 'qr.png')}`
