@@ -113,6 +113,9 @@ test('the signed-out home fits the weak-network budget on a phone', { timeout: 3
 
   for (const r of runs) {
     assert.deepEqual(r.problems, [])
+    // Charts and the staff console are not a resident's download.
+    const foreign = r.list.filter((x) => /echarts|ConsoleLayout|Dashboard|pages\/staff/i.test(x.url)).map((x) => x.url)
+    assert.deepEqual(foreign, [], 'the resident home loads no chart or staff console code')
     assert.ok(r.bytes <= BUDGET.bytes, `${r.bytes} bytes transferred, budget ${BUDGET.bytes}`)
     assert.ok(
       r.largestPlain.decoded <= BUDGET.uncompressedText,
