@@ -27,7 +27,7 @@ const keepGitkeep = {
 // inside the icon stylesheet, which would hold back the first paint of every
 // page that shows an icon; it is written out as its own file (vant-icon.woff2,
 // fetched only once an icon is drawn, cached as an immutable asset) and the
-// stylesheet points at it.
+// stylesheet points at it; index.html preloads it.
 const fontDir = fileURLToPath(new URL('./node_modules/.wuzha', import.meta.url))
 const localIconFont = {
   name: 'wuzha-local-icon-font',
@@ -41,6 +41,16 @@ const localIconFont = {
       return `url("${path.relative(path.dirname(id), path.join(fontDir, 'vant-icon.woff2')).split(path.sep).join('/')}")`
     })
     return { code, map: null }
+  },
+  // Fetched from the start, the font is there when the first icons are drawn;
+  // discovered only then, its arrival would move the text around them.
+  transformIndexHtml: {
+    order: 'post',
+    handler(html, ctx) {
+      const font = Object.keys(ctx.bundle || {}).find((f) => /vant-icon-[\w-]+\.woff2$/.test(f))
+      if (!font) return html
+      return [{ tag: 'link', attrs: { rel: 'preload', href: `/${font}`, as: 'font', type: 'font/woff2', crossorigin: '' }, injectTo: 'head' }]
+    },
   },
 }
 
