@@ -19,7 +19,7 @@ func (s *Server) routes() {
 	app.Get("/readyz", s.readyz)
 	app.Get("/metrics", s.metricsAccess, s.metrics.handler())
 
-	v1 := app.Group("/api/v1", s.requireReady)
+	v1 := app.Group("/api/v1", s.requireReady, s.compressJSON)
 
 	// Sign-in.
 	v1.Post("/auth/login", s.limit("login", 30, time.Minute), s.guard(public), s.login)

@@ -54,15 +54,15 @@ func (s *Server) warningQR(c *fiber.Ctx) error {
 // tags with the share picture, into the app's index.html for /warnings/{id},
 // so a link forwarded in a chat shows what it is. Anything else, or a
 // warning that is not public, gets the page unchanged.
-func (s *Server) withPreview(c *fiber.Ctx, page []byte) []byte {
+func (s *Server) withPreview(c *fiber.Ctx, page []byte) ([]byte, bool) {
 	m := warningPage.FindStringSubmatch(c.Path())
 	if m == nil {
-		return page
+		return page, false
 	}
 	id, _ := strconv.ParseInt(m[1], 10, 64)
 	d, err := s.Content.Get(c.UserContext(), auth.Caller{}, id)
 	if err != nil {
-		return page
+		return page, false
 	}
 	title := html.EscapeString(d.Title + " - 无诈衢州")
 	desc := html.EscapeString(d.Summary)
@@ -75,5 +75,5 @@ func (s *Server) withPreview(c *fiber.Ctx, page []byte) []byte {
 		`<meta property="og:url" content="` + html.EscapeString(s.warningURL(id)) + `" />` +
 		`<meta name="twitter:card" content="summary_large_image" />`
 	out = strings.Replace(out, "</head>", og+"</head>", 1)
-	return []byte(out)
+	return []byte(out), true
 }

@@ -1,5 +1,7 @@
 import { createApp } from 'vue'
-import 'vant/lib/index.css'
+// Vant's base variables first, so that styles.css overrides them; each Vant
+// component brings its own stylesheet (build-plugins.js).
+import 'vant/es/style/base.css'
 import './styles.css'
 import App from './App.vue'
 import { onSessionExpired } from './api.js'

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -139,6 +140,8 @@ type Options struct {
 	PublicURL string
 	// Limiter replaces the database limiter (e.g. a Redis one).
 	Limiter ratelimit.Limiter
+	// Frontend is the built web app the server embeds; none by default.
+	Frontend fs.FS
 }
 
 // PublicURL is the public address of every test Env unless Options says
@@ -182,7 +185,7 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 		AccessTTL: 15 * time.Minute, RefreshTTL: 24 * time.Hour,
 		TargetRate: 0.9, TargetCoverage: 0.05, MinRespondents: 30,
 	}
-	a, err := app.New(ctx, cfg, app.Options{Log: log, DB: db, Limiter: o.Limiter, BcryptCost: bcrypt.MinCost})
+	a, err := app.New(ctx, cfg, app.Options{Log: log, DB: db, Limiter: o.Limiter, BcryptCost: bcrypt.MinCost, Frontend: o.Frontend})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,56 @@
+package api
+
+import (
+	"bytes"
+	"compress/gzip"
+	"strings"
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// compressMin is the smallest answer worth compressing: below it the gzip
+// header and the CPU cost outweigh the bytes saved.
+const compressMin = 1024
+
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression)
+	return w
+}}
+
+// compressJSON gzips API answers over compressMin bytes for clients that
+// accept gzip, so lists and quizzes cross a weak phone link in a fraction of
+// the bytes. It runs after the handler, on the finished body; error answers
+// (written by handleError further out) and streamed or binary bodies (sheets)
+// go as they are. Compressed request bodies stay refused
+// (refuseEncodedBodies); this only touches what the server sends.
+func (s *Server) compressJSON(c *fiber.Ctx) error {
+	if err := c.Next(); err != nil {
+		return err
+	}
+	res := c.Response()
+	if res.IsBodyStream() || len(res.Body()) <= compressMin || len(res.Header.Peek(fiber.HeaderContentEncoding)) > 0 {
+		return nil
+	}
+	ct := string(res.Header.ContentType())
+	if !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/problem+json") && !strings.HasPrefix(ct, "text/") {
+		return nil
+	}
+	c.Vary(fiber.HeaderAcceptEncoding)
+	if !acceptsEncoding(c.Get(fiber.HeaderAcceptEncoding), "gzip") {
+		return nil
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(res.Body()) / 3)
+	w := gzipWriters.Get().(*gzip.Writer)
+	w.Reset(&buf)
+	_, werr := w.Write(res.Body())
+	cerr := w.Close()
+	gzipWriters.Put(w)
+	if werr != nil || cerr != nil {
+		return nil // send it uncompressed rather than fail the answer
+	}
+	res.SetBodyRaw(buf.Bytes())
+	c.Set(fiber.HeaderContentEncoding, "gzip")
+	return nil
+}
