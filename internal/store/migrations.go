@@ -540,4 +540,11 @@ INSERT INTO awareness_invalid_next (period, grid_path, n)
 DROP TABLE awareness_invalid;
 ALTER TABLE awareness_invalid_next RENAME TO awareness_invalid;
 `},
+	// A submission's Idempotency-Key is made on the phone and kept with a
+	// submission queued offline; submit_hash (SHA-256 of the canonical
+	// answers) lets a resend with the same key but other answers be refused
+	// instead of answered with the first result.
+	{15, "submission payload hash", `
+ALTER TABLE attempts ADD COLUMN submit_hash VARCHAR(64) NULL;
+`},
 }
