@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
+import { serviceWorker } from './sw/plugin.js'
 
 const outDir = fileURLToPath(new URL('./dist', import.meta.url))
 
@@ -32,7 +33,7 @@ const localIconFont = {
 }
 
 export default defineConfig({
-  plugins: [vue(), localIconFont, keepGitkeep],
+  plugins: [vue(), localIconFont, keepGitkeep, serviceWorker()],
   build: {
     outDir,
     emptyOutDir: true,
