@@ -99,6 +99,7 @@ async function handIn(page) {
   const dialog = page.locator('.van-dialog')
   await dialog.getByText('3 道题都已作答').waitFor()
   await dialog.getByRole('button', { name: '交卷' }).click()
+  await dialog.waitFor({ state: 'hidden' })
 }
 
 /** checkServer: exactly one attempt, submitted, with exactly the answers given. */
