@@ -59,7 +59,7 @@ after(async () => {
   await server?.stop()
 })
 
-async function newQuiz(title) {
+async function newQuiz(title, timeLimit = 900) {
   const quiz = await editor.post('/quizzes', {
     title,
     area_code: '330800',
@@ -68,7 +68,7 @@ async function newQuiz(title) {
     ends_at: new Date(Date.now() + 24 * 3600_000).toISOString(),
     question_count: 3,
     pass_score: 60,
-    time_limit_s: 900,
+    time_limit_s: timeLimit,
     max_attempts: 2,
     core_question_ids: questionIds,
     min_seconds_per_question: 0,
@@ -148,7 +148,8 @@ test('a resident answers and hands in offline; the submission arrives once when 
   const queued = page.getByTestId('quiz-queued')
   await queued.getByText('待同步').waitFor()
   await shot(page, 'offline-submission-waiting')
-  await page.evaluate(() => document.documentElement.classList.add('large-text'))
+  await page.getByRole('switch', { name: '大字模式' }).click()
+  await page.waitForFunction(() => document.documentElement.classList.contains('large-text'))
   await shot(page, 'offline-submission-waiting-large-text')
 
   // ---- Still offline, the app opens again from the service worker's shell, and the submission still waits.
@@ -192,7 +193,8 @@ test('a resident answers and hands in offline; the submission arrives once when 
 })
 
 test('through a grid worker session: the worker page rides out the outage, the resident syncs with 立即同步', { timeout: 150_000 }, async () => {
-  const quizId = await newQuiz('离线现场答题测试问答')
+  // Under three minutes: offline this close to the deadline, the page warns.
+  const quizId = await newQuiz('离线现场答题测试问答', 175)
   const worker = apiClient(server.baseURL)
   await worker.signIn(WORKER.username, WORKER.password)
   const session = await worker.post('/sessions', { quiz_id: quizId })
@@ -236,6 +238,8 @@ test('through a grid worker session: the worker page rides out the outage, the r
 
   await rp.getByTestId('next').click()
   given.push(await answer(rp, served))
+  await rp.getByTestId('offline-deadline').getByText('截止后才送达的答卷不能计分').waitFor()
+  await shot(rp, 'offline-near-deadline')
   await rp.getByTestId('next').click()
   given.push(await answer(rp, served))
   await handIn(rp)
