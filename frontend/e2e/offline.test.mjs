@@ -252,13 +252,17 @@ test('through a grid worker session: the worker page rides out the outage, the r
   await wp.getByTestId('poll-error').waitFor()
 
   // ---- The network returns, but the first sends still fail (a flaky link): the submission keeps waiting.
-  await rp.route('**/api/v1/attempts/*/submit', (route) => route.abort('internetdisconnected'))
+  // (Until 立即同步 is tapped, every automatic send meets the flaky link.)
+  let flaky = true
+  await rp.route('**/api/v1/attempts/*/submit', (route) => (flaky ? route.abort('internetdisconnected') : route.continue()))
   await r.context.setOffline(false)
   await rp.getByTestId('sync-note').getByText('仍然没有网络').waitFor({ timeout: 10_000 })
-  await rp.unroute('**/api/v1/attempts/*/submit')
   await w.context.setOffline(false)
   // ---- 立即同步 sends it.
-  await rp.getByTestId('sync-now').click()
+  const sync = rp.getByTestId('sync-now')
+  await sync.waitFor()
+  flaky = false
+  await sync.click()
   await rp.waitForURL(/\/attempts\/\d+$/, { timeout: 20_000 })
   await rp.getByTestId('verdict').getByText('及格').waitFor()
   const attemptId = Number(new URL(rp.url()).pathname.split('/').pop())
