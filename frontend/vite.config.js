@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import { precompress, vantStyles } from './build-plugins.js'
+import { serviceWorker } from './sw/plugin.js'
 
 const outDir = fileURLToPath(new URL('./dist', import.meta.url))
 
@@ -55,7 +56,7 @@ const localIconFont = {
 }
 
 export default defineConfig({
-  plugins: [vue(), vantStyles(), localIconFont, keepGitkeep, precompress()],
+  plugins: [vue(), vantStyles(), localIconFont, keepGitkeep, serviceWorker(), precompress()],
   // Every component uses <script setup>; without the Options API support the
   // Vue runtime a phone downloads and parses is smaller.
   define: {

@@ -6,6 +6,7 @@ import './styles.css'
 import App from './App.vue'
 import { onSessionExpired } from './api.js'
 import { initLargeText } from './largeText.js'
+import { registerServiceWorker, startOfflineSync } from './offlineSync.js'
 import { createAppRouter } from './router.js'
 import { reloadSession } from './session.js'
 
@@ -32,3 +33,8 @@ window.addEventListener('storage', (event) => {
 })
 
 createApp(App).use(router).mount('#app')
+
+// Offline in the field: the app shell from the service worker, and answers
+// handed in without a network sent when it returns.
+registerServiceWorker()
+startOfflineSync(router)

@@ -175,6 +175,10 @@ type Attempt struct {
 	Invalid        bool
 	InvalidReason  string
 	IdempotencyKey *string
+	// SubmitHash is answersHash of the submitted answers: a resend with the
+	// same key must carry the same answers. Empty for attempts submitted
+	// before migration 15.
+	SubmitHash *string
 	// Result is the body earlier versions stored; newer attempts are
 	// re-graded from their answers (resultOf). It stays while such
 	// attempts can be replayed: a question edited before migration 10 has
@@ -260,6 +264,7 @@ var (
 	ErrNotDraft            = fault.New(fault.Conflict, "invalid_transition", "只有草稿状态的问答可以发布")
 	ErrNotEnoughQuestion   = fault.New(fault.Invalid, "not_enough_questions", "符合条件的题目数量不足")
 	ErrKeyRequired         = fault.New(fault.Malformed, "idempotency_key_required", "提交答卷需要 Idempotency-Key 请求头")
+	ErrKeyReused           = fault.New(fault.Conflict, "idempotency_key_reused", "该提交编号已用于另一份答案，本次提交未被接受")
 	ErrAlreadyRedeemed     = fault.New(fault.Conflict, "already_redeemed", "该兑奖码已兑换")
 	ErrCodeNotFound        = fault.New(fault.NotFound, "code_not_found", "兑奖码不存在")
 	ErrOwnQuestionReview   = fault.New(fault.Forbidden, "own_question_review", "不能审核自己编写或最后修改的题目")

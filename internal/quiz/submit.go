@@ -2,6 +2,8 @@ package quiz
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,8 +52,9 @@ type Result struct {
 }
 
 // Submit grades an attempt on the server. A retry with the same
-// Idempotency-Key gets the first result; any other second submission gets
-// already_submitted. Grading, the prize draw and the attempt's update are one
+// Idempotency-Key and the same answers gets the first result; the same key
+// with other answers gets idempotency_key_reused; any other second submission
+// gets already_submitted. Grading, the prize draw and the attempt's update are one
 // transaction, and the update is conditional on the attempt still being
 // open, so concurrent submissions grade it exactly once.
 func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key string, answers []Answer) (Result, error) {
@@ -63,7 +66,7 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 		return Result{}, err
 	}
 	if a.Status != Open {
-		return s.replay(ctx, a, key)
+		return s.replay(ctx, a, key, answers)
 	}
 	now := s.now().UTC()
 	if now.After(a.Deadline.Add(submitGrace)) {
@@ -124,8 +127,8 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 		// A counting attempt is left pending for the awareness counters,
 		// which awareness.Fold keeps off this transaction.
 		upd := tx.Exec(`UPDATE attempts SET status = ?, submitted_at = ?, score_tenths = ?, passed = ?, invalid = ?, invalid_reason = ?,
-idempotency_key = ?, counting = ?, tally_pending = ? WHERE id = ? AND status = ?`, Submitted, now, tenths, res.Passed, res.Invalid, res.InvalidReason,
-			key, counting, counting, a.ID, Open)
+idempotency_key = ?, submit_hash = ?, counting = ?, tally_pending = ? WHERE id = ? AND status = ?`, Submitted, now, tenths, res.Passed, res.Invalid, res.InvalidReason,
+			key, answersHash(answers), counting, counting, a.ID, Open)
 		if upd.Error != nil {
 			return upd.Error
 		}
@@ -148,7 +151,7 @@ idempotency_key = ?, counting = ?, tally_pending = ? WHERE id = ? AND status = ?
 		if err != nil {
 			return Result{}, err
 		}
-		return s.replay(ctx, a, key)
+		return s.replay(ctx, a, key, answers)
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("quiz: submit %d: %w", id, err)
@@ -261,12 +264,37 @@ func insertAnswers(tx *gorm.DB, rows []AttemptAnswer) error {
 var errLostRace = errors.New("quiz: attempt already submitted by a concurrent request")
 
 // replay answers a repeated submission: the stored first result when the
-// Idempotency-Key matches, else already_submitted.
-func (s *Service) replay(ctx context.Context, a Attempt, key string) (Result, error) {
+// Idempotency-Key and the answers match, idempotency_key_reused when only the
+// key does, else already_submitted. A phone that queued its submission
+// offline resends it with the key it made then, so a resend is harmless.
+func (s *Service) replay(ctx context.Context, a Attempt, key string, answers []Answer) (Result, error) {
 	if a.Status != Submitted || a.IdempotencyKey == nil || *a.IdempotencyKey != key {
 		return Result{}, ErrAlreadySubmitted
 	}
+	if a.SubmitHash != nil && *a.SubmitHash != answersHash(answers) {
+		return Result{}, ErrKeyReused
+	}
 	return s.storedResult(ctx, a)
+}
+
+// answersHash is the SHA-256 (hex) of the answers in a canonical form: by
+// question, each answer's keys sorted, so the order a client lists them in
+// does not matter. Unanswered questions (no keys) are left out, as grading
+// treats a missing answer and an empty one alike.
+func answersHash(answers []Answer) string {
+	canon := make([]Answer, 0, len(answers))
+	for _, a := range answers {
+		if len(a.Keys) == 0 {
+			continue
+		}
+		keys := append([]string(nil), a.Keys...)
+		sort.Strings(keys)
+		canon = append(canon, Answer{QuestionID: a.QuestionID, Keys: keys})
+	}
+	sort.Slice(canon, func(i, j int) bool { return canon[i].QuestionID < canon[j].QuestionID })
+	b, _ := json.Marshal(canon)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // storedResult is a submitted attempt's result with its prize, if any.

@@ -620,4 +620,11 @@ CREATE TABLE notices (
 CREATE UNIQUE INDEX idx_notices_seq ON notices (area_code, year, seq);
 CREATE INDEX idx_notices_area ON notices (area_path);
 `},
+	// A submission's Idempotency-Key is made on the phone and kept with a
+	// submission queued offline; submit_hash (SHA-256 of the canonical
+	// answers) lets a resend with the same key but other answers be refused
+	// instead of answered with the first result.
+	{15, "submission payload hash", `
+ALTER TABLE attempts ADD COLUMN submit_hash VARCHAR(64) NULL;
+`},
 }
