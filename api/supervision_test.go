@@ -529,8 +529,10 @@ type noticeResp struct {
 	ID       int64
 	Number   string
 	Period   string
-	AreaCode string `json:"area_code"`
-	BodyHTML string `json:"body_html"`
+	AreaCode string  `json:"area_code"`
+	UnitID   *int64  `json:"unit_id"`
+	UnitName *string `json:"unit_name"`
+	BodyHTML string  `json:"body_html"`
 	Items    []rectItem
 }
 

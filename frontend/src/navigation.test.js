@@ -38,7 +38,7 @@ describe('roles', () => {
     expect(menuFor('editor').map((m) => m.title)).toEqual(['预警管理', '题库', '问答活动', '考核规则', '知晓率', '培训答题'])
     expect(menuFor('reviewer').map((m) => m.title)).toEqual(['审核队列', '预警管理', '题库', '知晓率', '培训答题'])
     expect(menuFor('grid_worker').map((m) => m.title)).toEqual(['我的网格', '兑奖', '培训答题', '网格海报'])
-    expect(menuFor('unit_liaison').map((m) => m.title)).toEqual(['督办事项'])
+    expect(menuFor('unit_liaison').map((m) => m.title)).toEqual(['督办事项', '通报'])
     expect(roleName('unit_liaison')).toBe('成员单位联络员')
     expect(menuFor('resident')).toEqual([])
     expect(roleMayOpen('editor', '/staff/users')).toBe(false)
@@ -103,7 +103,7 @@ describe('router guards', () => {
     expect(router.currentRoute.value.path).toBe('/staff/warnings')
   })
 
-  it('opens 督办 to admins and unit liaisons, notices and units to admins only', async () => {
+  it('opens 督办 and notices to admins and unit liaisons, units to admins only', async () => {
     signIn('admin', '330802')
     for (const [path, title] of [
       ['/staff/supervision', '督办事项'],
@@ -119,7 +119,9 @@ describe('router guards', () => {
     signIn('unit_liaison', '')
     await router.push('/staff/supervision/5')
     expect(router.currentRoute.value.meta.title).toBe('督办事项详情')
-    await router.push('/staff/notices')
+    await router.push('/staff/notices/3')
+    expect(router.currentRoute.value.meta.title).toBe('通报')
+    await router.push('/staff/units')
     expect(router.currentRoute.value.path).toBe('/staff')
     signIn('assessor')
     await router.push('/staff/supervision')

@@ -25,10 +25,11 @@ const AWARENESS = { path: '/staff/area', title: '知晓率', icon: 'chart-trendi
 const TRAINING = { path: '/staff/training', title: '培训答题', icon: 'edit' }
 const RULE = { path: '/staff/rule', title: '考核规则', icon: 'balance-o' }
 const SUPERVISION = { path: '/staff/supervision', title: '督办事项', icon: 'todo-list-o' }
+const NOTICES = { path: '/staff/notices', title: '通报', icon: 'bullhorn-o' }
 const MENUS = {
   admin: [
     SUPERVISION,
-    { path: '/staff/notices', title: '通报', icon: 'bullhorn-o' },
+    NOTICES,
     { path: '/staff/users', title: '用户管理', icon: 'friends-o' },
     { path: '/staff/audit', title: '操作日志', icon: 'records-o' },
     { path: '/staff/areas/import', title: '区域导入', icon: 'upgrade' },
@@ -61,7 +62,7 @@ const MENUS = {
     TRAINING,
     { path: '/staff/poster', title: '网格海报', icon: 'qr' },
   ],
-  unit_liaison: [SUPERVISION],
+  unit_liaison: [SUPERVISION, NOTICES],
   assessor: [
     { path: '/staff/awareness', title: '知晓率', icon: 'chart-trending-o' },
     { path: '/staff/assessment', title: '平安考核', icon: 'medal-o' },

@@ -627,4 +627,10 @@ CREATE INDEX idx_notices_area ON notices (area_path);
 	{15, "submission payload hash", `
 ALTER TABLE attempts ADD COLUMN submit_hash VARCHAR(64) NULL;
 `},
+	// A notice may be addressed to a member unit (its liaisons read it); it
+	// keeps the issuing root area's number series.
+	{17, "notices to member units", `
+ALTER TABLE notices ADD COLUMN unit_id BIGINT NULL;
+CREATE INDEX idx_notices_unit ON notices (unit_id);
+`},
 }

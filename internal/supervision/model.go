@@ -163,6 +163,7 @@ type Notice struct {
 	Number      string
 	AreaCode    string
 	AreaPath    string
+	UnitID      *int64 // a notice to a member unit; AreaCode is the issuing root area
 	Period      string
 	Year        int
 	Seq         int

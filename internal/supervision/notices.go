@@ -3,8 +3,10 @@ package supervision
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,13 +20,16 @@ import (
 	"wuzha/internal/auth"
 	"wuzha/internal/awareness"
 	"wuzha/internal/fault"
+	"wuzha/internal/rule"
 	"wuzha/internal/store"
 )
 
-// NoticeInput asks for a notice on an area's children in a period.
+// NoticeInput asks for a notice on an area's children in a period, or (a
+// root admin) on a member unit's items of the period.
 type NoticeInput struct {
 	Period   string `json:"period"`
 	AreaCode string `json:"area_code"`
+	UnitID   *int64 `json:"unit_id"`
 }
 
 // NoticeView is a notice as the API answers it.
@@ -34,6 +39,8 @@ type NoticeView struct {
 	Period    string    `json:"period"`
 	AreaCode  string    `json:"area_code"`
 	AreaName  string    `json:"area_name"`
+	UnitID    *int64    `json:"unit_id"`
+	UnitName  *string   `json:"unit_name"`
 	BodyHTML  string    `json:"body_html"`
 	Items     []View    `json:"items"`
 	CreatedAt time.Time `json:"created_at"`
@@ -49,10 +56,18 @@ func (s *Service) CreateNotice(ctx context.Context, c auth.Caller, in NoticeInpu
 	if c.Role != auth.Admin || c.APIKeyID != 0 {
 		return NoticeView{}, fault.ErrRole
 	}
+	if (in.AreaCode == "") == (in.UnitID == nil) {
+		var v fault.Validation
+		v.Add("area_code", "须指定一个区域（area_code）或一个成员单位（unit_id）")
+		return NoticeView{}, v.Err()
+	}
 	now := s.clock()
 	p, err := awareness.ParsePeriod(in.Period, now)
 	if err != nil {
 		return NoticeView{}, err
+	}
+	if in.UnitID != nil {
+		return s.unitNotice(ctx, c, *in.UnitID, p, now)
 	}
 	sh, err := s.assessment.Get(ctx, c, in.AreaCode, p)
 	if err != nil {
@@ -79,35 +94,160 @@ func (s *Service) CreateNotice(ctx context.Context, c auth.Caller, in NoticeInpu
 	year, _ := strconv.Atoi(p.Name[:4])
 	n := Notice{AreaCode: a.Code, AreaPath: a.Path, Period: p.Name, Year: year, ItemsJSON: string(itemsJSON),
 		CreatedAt: now.Truncate(time.Second), CreatedByID: c.UserID, CreatedBy: c.Username}
+	err = s.insertNotice(ctx, c, &n, a, func(number string) string { return noticeHTML(number, a, p.Name, sh, items, now) },
+		map[string]any{"period": p.Name, "overdue_items": len(items)})
+	if err != nil {
+		return NoticeView{}, err
+	}
+	return noticeView(n, a.Name, nil), nil
+}
+
+// insertNotice numbers and stores n in the series of the issuing area a
+// (per area and year, whether the notice is on the area or on a member
+// unit), retrying when a concurrent notice took the number.
+func (s *Service) insertNotice(ctx context.Context, c auth.Caller, n *Notice, a area.Area, body func(number string) string, detail map[string]any) error {
+	var err error
 	for try := 0; ; try++ {
 		err = s.db.Tx(ctx, func(tx *gorm.DB) error {
 			var last struct{ Seq *int }
-			if err := tx.Model(&Notice{}).Select("MAX(seq) AS seq").Where("area_code = ? AND year = ?", a.Code, year).Scan(&last).Error; err != nil {
+			if err := tx.Model(&Notice{}).Select("MAX(seq) AS seq").Where("area_code = ? AND year = ?", a.Code, n.Year).Scan(&last).Error; err != nil {
 				return err
 			}
 			n.ID, n.Seq = 0, 1
 			if last.Seq != nil {
 				n.Seq = *last.Seq + 1
 			}
-			n.Number = fmt.Sprintf("%s-%03d", p.Name, n.Seq)
-			n.BodyHTML = noticeHTML(n.Number, a, p.Name, sh, items, now)
-			if err := tx.Create(&n).Error; err != nil {
+			n.Number = fmt.Sprintf("%s-%03d", n.Period, n.Seq)
+			n.BodyHTML = body(n.Number)
+			if err := tx.Create(n).Error; err != nil {
 				return err
 			}
-			return audit.Record(tx, c.Actor(), "notice.create", a.Place(), "notice:"+n.Number, map[string]any{"period": p.Name, "overdue_items": len(items)})
+			return audit.Record(tx, c.Actor(), "notice.create", a.Place(), "notice:"+n.Number, detail)
 		})
 		if err == nil || !store.IsUniqueViolation(err) || try >= 20 {
-			break
+			return err
 		}
+	}
+}
+
+// unitNotice writes a notice to a member unit (root admins only) on the
+// unit's items of the period: those open during it (created before its end,
+// not closed before its start), overdue first, then open, then closed.
+func (s *Service) unitNotice(ctx context.Context, c auth.Caller, unitID int64, p awareness.Period, now time.Time) (NoticeView, error) {
+	if !rule.AtRoot(c) {
+		return NoticeView{}, ErrRootOnly
+	}
+	u, err := s.unit(ctx, unitID)
+	if errors.Is(err, ErrUnitNotFound) {
+		var v fault.Validation
+		v.Add("unit_id", "成员单位不存在")
+		return NoticeView{}, v.Err()
 	}
 	if err != nil {
 		return NoticeView{}, err
 	}
-	return noticeView(n, a.Name), nil
+	a, err := s.areas.Get(ctx, c.AreaCode)
+	if err != nil {
+		return NoticeView{}, err
+	}
+	var rows []Item
+	err = s.db.WithContext(ctx).Where("unit_id = ? AND created_at < ? AND (closed_at IS NULL OR closed_at >= ?)", u.ID, p.End, p.Start).
+		Order("due_at, id").Limit(500).Find(&rows).Error
+	if err != nil {
+		return NoticeView{}, err
+	}
+	vs, err := s.views(ctx, c, rows)
+	if err != nil {
+		return NoticeView{}, err
+	}
+	items := make([]View, 0, len(vs))
+	for _, pass := range []func(View) bool{
+		func(v View) bool { return v.Status != Closed && v.Overdue },
+		func(v View) bool { return v.Status != Closed && !v.Overdue },
+		func(v View) bool { return v.Status == Closed },
+	} {
+		for _, v := range vs {
+			if pass(v) {
+				v.CanAct, v.CanDecide = false, false
+				items = append(items, v)
+			}
+		}
+	}
+	itemsJSON, _ := json.Marshal(items)
+	year, _ := strconv.Atoi(p.Name[:4])
+	uid := u.ID
+	n := Notice{AreaCode: a.Code, AreaPath: a.Path, UnitID: &uid, Period: p.Name, Year: year, ItemsJSON: string(itemsJSON),
+		CreatedAt: now.Truncate(time.Second), CreatedByID: c.UserID, CreatedBy: c.Username}
+	err = s.insertNotice(ctx, c, &n, a, func(number string) string { return unitNoticeHTML(number, a, u, p.Name, items, now) },
+		map[string]any{"period": p.Name, "unit_id": u.ID, "items": len(items)})
+	if err != nil {
+		return NoticeView{}, err
+	}
+	return noticeView(n, a.Name, &u.Name), nil
 }
 
-func noticeView(n Notice, areaName string) NoticeView {
-	v := NoticeView{ID: n.ID, Number: n.Number, Period: n.Period, AreaCode: n.AreaCode, AreaName: areaName, BodyHTML: n.BodyHTML,
+// unitNoticeHTML builds a unit notice's body; every value is escaped.
+func unitNoticeHTML(number string, a area.Area, u Unit, period string, items []View, now time.Time) string {
+	e := html.EscapeString
+	day := func(t time.Time) string { return e(t.In(area.Shanghai).Format("2006-01-02")) }
+	var overdue, open, closed []View
+	for _, it := range items {
+		switch {
+		case it.Status == Closed:
+			closed = append(closed, it)
+		case it.Overdue:
+			overdue = append(overdue, it)
+		default:
+			open = append(open, it)
+		}
+	}
+	status := map[string]string{Assigned: "待签收", InProgress: "整改中", Reported: "已反馈待销号", Closed: "已销号"}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<article class="notice"><header><h1>%s反诈工作督办通报</h1><p class="notice-number">%s</p><p class="notice-date">%s</p></header>`,
+		e(a.Name), e(number), e(now.In(area.Shanghai).Format("2006年1月2日")))
+	fmt.Fprintf(&b, `<p><strong>%s</strong>：%s 考核期内交办你单位的整改事项共 %d 项，其中逾期未办结 %d 项，办理中 %d 项，已销号 %d 项。现将有关情况通报如下。</p>`,
+		e(u.Name), e(period), len(items), len(overdue), len(open), len(closed))
+	b.WriteString(`<h2>一、逾期未办结的整改事项</h2>`)
+	if len(overdue) == 0 {
+		b.WriteString(`<p>无。</p>`)
+	} else {
+		b.WriteString(`<table><thead><tr><th>事项</th><th>期限</th><th>逾期天数</th><th>状态</th></tr></thead><tbody>`)
+		for _, it := range overdue {
+			days := int(math.Ceil(now.Sub(it.DueAt).Hours() / 24))
+			fmt.Fprintf(&b, `<tr><td>%s</td><td>%s</td><td>%d 天</td><td>%s</td></tr>`, e(it.Title), day(it.DueAt), days, e(status[it.Status]))
+		}
+		b.WriteString(`</tbody></table>`)
+	}
+	b.WriteString(`<h2>二、办理中的整改事项</h2>`)
+	if len(open) == 0 {
+		b.WriteString(`<p>无。</p>`)
+	} else {
+		b.WriteString(`<table><thead><tr><th>事项</th><th>期限</th><th>状态</th></tr></thead><tbody>`)
+		for _, it := range open {
+			fmt.Fprintf(&b, `<tr><td>%s</td><td>%s</td><td>%s</td></tr>`, e(it.Title), day(it.DueAt), e(status[it.Status]))
+		}
+		b.WriteString(`</tbody></table>`)
+	}
+	b.WriteString(`<h2>三、已销号的整改事项</h2>`)
+	if len(closed) == 0 {
+		b.WriteString(`<p>无。</p>`)
+	} else {
+		b.WriteString(`<table><thead><tr><th>事项</th><th>期限</th><th>销号日期</th></tr></thead><tbody>`)
+		for _, it := range closed {
+			done := ""
+			if it.ClosedAt != nil {
+				done = day(*it.ClosedAt)
+			}
+			fmt.Fprintf(&b, `<tr><td>%s</td><td>%s</td><td>%s</td></tr>`, e(it.Title), day(it.DueAt), done)
+		}
+		b.WriteString(`</tbody></table>`)
+	}
+	b.WriteString(`</article>`)
+	return b.String()
+}
+
+func noticeView(n Notice, areaName string, unitName *string) NoticeView {
+	v := NoticeView{ID: n.ID, Number: n.Number, Period: n.Period, AreaCode: n.AreaCode, AreaName: areaName, UnitID: n.UnitID, UnitName: unitName, BodyHTML: n.BodyHTML,
 		CreatedAt: n.CreatedAt, CreatedBy: n.CreatedBy, Items: []View{}}
 	_ = json.Unmarshal([]byte(n.ItemsJSON), &v.Items)
 	return v
@@ -162,12 +302,18 @@ func noticeHTML(number string, a area.Area, period string, sh assessment.Sheet, 
 	return b.String()
 }
 
-// Notices lists the notices of areas inside the caller's scope, newest first.
+// Notices lists the notices of areas inside the caller's scope (a unit
+// liaison: those addressed to its unit), newest first.
 func (s *Service) Notices(ctx context.Context, c auth.Caller, beforeID int64, limit int) ([]NoticeView, error) {
-	if !c.Is(auth.Admin, auth.Assessor) || c.APIKeyID != 0 {
+	var q *gorm.DB
+	switch {
+	case c.Role == auth.UnitLiaison && c.UnitID > 0:
+		q = s.db.WithContext(ctx).Where("unit_id = ?", c.UnitID)
+	case c.Is(auth.Admin, auth.Assessor) && c.APIKeyID == 0:
+		q = s.db.WithContext(ctx).Where("area_path LIKE ?", c.ScopeLike())
+	default:
 		return nil, fault.ErrRole
 	}
-	q := s.db.WithContext(ctx).Where("area_path LIKE ?", c.ScopeLike())
 	if beforeID > 0 {
 		q = q.Where("id < ?", beforeID)
 	}
@@ -177,14 +323,15 @@ func (s *Service) Notices(ctx context.Context, c auth.Caller, beforeID int64, li
 	}
 	out := make([]NoticeView, 0, len(ns))
 	for _, n := range ns {
-		out = append(out, noticeView(n, s.areaName(ctx, n.AreaCode)))
+		out = append(out, noticeView(n, s.areaName(ctx, n.AreaCode), s.unitName(ctx, n.UnitID)))
 	}
 	return out, nil
 }
 
 // Notice answers one notice in the caller's scope.
 func (s *Service) Notice(ctx context.Context, c auth.Caller, id int64) (NoticeView, error) {
-	if !c.Is(auth.Admin, auth.Assessor) || c.APIKeyID != 0 {
+	liaison := c.Role == auth.UnitLiaison && c.UnitID > 0
+	if !liaison && (!c.Is(auth.Admin, auth.Assessor) || c.APIKeyID != 0) {
 		return NoticeView{}, fault.ErrRole
 	}
 	var n Notice
@@ -192,10 +339,24 @@ func (s *Service) Notice(ctx context.Context, c auth.Caller, id int64) (NoticeVi
 	if res.Error != nil {
 		return NoticeView{}, res.Error
 	}
-	if res.RowsAffected == 0 || !c.InScope(n.AreaPath) {
+	if res.RowsAffected == 0 {
 		return NoticeView{}, ErrNoticeNotFound
 	}
-	return noticeView(n, s.areaName(ctx, n.AreaCode)), nil
+	if liaison && (n.UnitID == nil || *n.UnitID != c.UnitID) || !liaison && !c.InScope(n.AreaPath) {
+		return NoticeView{}, ErrNoticeNotFound
+	}
+	return noticeView(n, s.areaName(ctx, n.AreaCode), s.unitName(ctx, n.UnitID)), nil
+}
+
+func (s *Service) unitName(ctx context.Context, id *int64) *string {
+	if id == nil {
+		return nil
+	}
+	u, err := s.unit(ctx, *id)
+	if err != nil {
+		return nil
+	}
+	return &u.Name
 }
 
 func (s *Service) areaName(ctx context.Context, code string) string {
