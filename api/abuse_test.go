@@ -39,10 +39,6 @@ func (x prefixed) Count(ctx context.Context, key string, window time.Duration) (
 	return x.l.Count(ctx, x.p+key, window)
 }
 
-func (x prefixed) Reset(ctx context.Context, key string, window time.Duration) error {
-	return x.l.Reset(ctx, x.p+key, window)
-}
-
 // forEachLimiter runs body on a fresh Env with the database limiter, and
 // again with the Redis one when WUZHA_TEST_REDIS_URL is set.
 func forEachLimiter(t *testing.T, body func(t *testing.T, e *testkit.Env)) {

@@ -23,7 +23,7 @@ type sessionView struct {
 	QRSVG   string `json:"qr_svg"`
 }
 
-func (s *Server) withJoin(c *fiber.Ctx, v session.View) sessionView {
+func (s *Server) withJoin(v session.View) sessionView {
 	return sessionView{View: v, JoinURL: s.joinURL(v.JoinCode),
 		QRPNG: "/api/v1/sessions/join/" + v.JoinCode + "/qr.png", QRSVG: "/api/v1/sessions/join/" + v.JoinCode + "/qr.svg"}
 }
@@ -42,7 +42,7 @@ func (s *Server) openSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(s.withJoin(c, v))
+	return c.Status(fiber.StatusCreated).JSON(s.withJoin(v))
 }
 
 func (s *Server) mySessions(c *fiber.Ctx) error {
@@ -52,7 +52,7 @@ func (s *Server) mySessions(c *fiber.Ctx) error {
 	}
 	out := make([]sessionView, len(vs))
 	for i, v := range vs {
-		out[i] = s.withJoin(c, v)
+		out[i] = s.withJoin(v)
 	}
 	return c.JSON(fiber.Map{"items": out})
 }
@@ -66,7 +66,7 @@ func (s *Server) getSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(s.withJoin(c, v))
+	return c.JSON(s.withJoin(v))
 }
 
 func (s *Server) closeSession(c *fiber.Ctx) error {
@@ -78,7 +78,7 @@ func (s *Server) closeSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(s.withJoin(c, v))
+	return c.JSON(s.withJoin(v))
 }
 
 func (s *Server) joinSession(c *fiber.Ctx) error {

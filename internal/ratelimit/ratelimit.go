@@ -28,8 +28,6 @@ type Limiter interface {
 	Hit(ctx context.Context, key string, limit int, window time.Duration) (Result, error)
 	// Count reads the hits of the current window without adding one.
 	Count(ctx context.Context, key string, window time.Duration) (int, time.Duration, error)
-	// Reset forgets the current window's hits.
-	Reset(ctx context.Context, key string, window time.Duration) error
 }
 
 func bucket(key string, window time.Duration, now time.Time) (string, time.Time) {
@@ -89,12 +87,6 @@ func (l *DB) Count(ctx context.Context, key string, window time.Duration) (int, 
 	return hits[0], end.Sub(now), nil
 }
 
-// Reset implements Limiter.
-func (l *DB) Reset(ctx context.Context, key string, window time.Duration) error {
-	b, _ := bucket(key, window, time.Now())
-	return l.db.WithContext(ctx).Where("bucket = ?", b).Delete(&Counter{}).Error
-}
-
 // Sweep deletes expired counters; call it now and then.
 func (l *DB) Sweep(ctx context.Context) error {
 	return l.db.WithContext(ctx).Where("expires_at < ?", time.Now().UTC()).Delete(&Counter{}).Error
@@ -144,10 +136,4 @@ func (l *Redis) Count(ctx context.Context, key string, window time.Duration) (in
 		return 0, 0, fmt.Errorf("ratelimit: redis count: %w", err)
 	}
 	return n, end.Sub(now), nil
-}
-
-// Reset implements Limiter.
-func (l *Redis) Reset(ctx context.Context, key string, window time.Duration) error {
-	b, _ := bucket(key, window, time.Now())
-	return l.rdb.Del(ctx, "wuzha:rl:"+b).Err()
 }
