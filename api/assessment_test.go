@@ -34,15 +34,8 @@ type sheet struct {
 func TestAssessmentLockExportAndKeys(t *testing.T) {
 	e := testkit.NewEnv(t)
 	f := newQuizFixture(t, e, nil)
-	all := map[int64]bool{}
-	for id := range f.questions {
-		all[id] = true
-	}
-	take := func(phone, grid string, right map[int64]bool) {
-		tok := e.ResidentWithProfile(phone, "45_59", "farmer", grid).AccessToken
-		s := f.start(t, tok, 201)
-		testkit.Want(t, f.submit(t, tok, s.AttemptID, "k", f.answers(s, right)), 200)
-	}
+	all := f.allRight()
+	take := func(phone, grid string, right map[int64]bool) { f.take(t, phone, grid, right) }
 	take("13100000001", "330802001001001", all) // 府山: pass
 	take("13100000002", "330802001001002", nil) // 府山: fail
 	take("13100000003", "330802002001001", all) // 荷花: pass

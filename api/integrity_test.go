@@ -224,15 +224,7 @@ func TestQuizStopsCountingUnderALaterRule(t *testing.T) {
 	e := testkit.NewEnv(t)
 	f := newQuizFixture(t, e, nil) // pass mark 60, three questions, rule relaxed to allow them
 	root := e.Staff("city_admin", auth.Admin, "330800")
-	all := map[int64]bool{}
-	for id := range f.questions {
-		all[id] = true
-	}
-	take := func(phone string) {
-		tok := e.ResidentWithProfile(phone, "45_59", "farmer", "330802001001001").AccessToken
-		s := f.start(t, tok, 201)
-		testkit.Want(t, f.submit(t, tok, s.AttemptID, "k", f.answers(s, all)), 200)
-	}
+	take := func(phone string) { f.take(t, phone, "330802001001001", f.allRight()) }
 	period := awareness.CurrentQuarter(time.Now())
 	figures := func() (respondents, passed int64) {
 		var fig struct{ Respondents, Passed int64 }
@@ -290,14 +282,8 @@ type versionView struct {
 func TestLocksUnlocksHistoryAndTampering(t *testing.T) {
 	e := testkit.NewEnv(t)
 	f := newQuizFixture(t, e, nil)
-	all := map[int64]bool{}
-	for id := range f.questions {
-		all[id] = true
-	}
 	for i, grid := range []string{"330802001001001", "330802001001002", "330802002001001", "330802002001002"} {
-		tok := e.ResidentWithProfile(fmt.Sprintf("1310000000%d", i), "45_59", "farmer", grid).AccessToken
-		s := f.start(t, tok, 201)
-		testkit.Want(t, f.submit(t, tok, s.AttemptID, "k", f.answers(s, all)), 200)
+		f.take(t, fmt.Sprintf("1310000000%d", i), grid, f.allRight())
 	}
 	// Two of them were in fact submitted last quarter (moved there in the
 	// database, and the counters rebuilt from the raw attempts).

@@ -144,6 +144,24 @@ func (f *quizFixture) answers(s started, right map[int64]bool) []map[string]any 
 	return out
 }
 
+// allRight marks every question of the fixture as answered right.
+func (f *quizFixture) allRight() map[int64]bool {
+	all := map[int64]bool{}
+	for id := range f.questions {
+		all[id] = true
+	}
+	return all
+}
+
+// take has a new resident of grid (45–59, farmer) start the quiz and submit,
+// answering right the questions in right; the submission must succeed.
+func (f *quizFixture) take(t *testing.T, phone, grid string, right map[int64]bool) {
+	t.Helper()
+	tok := f.e.ResidentWithProfile(phone, "45_59", "farmer", grid).AccessToken
+	s := f.start(t, tok, 201)
+	testkit.Want(t, f.submit(t, tok, s.AttemptID, "k", f.answers(s, right)), 200)
+}
+
 func (f *quizFixture) submit(t *testing.T, token string, id int64, key string, answers any) testkit.Resp {
 	t.Helper()
 	h := map[string]string{}

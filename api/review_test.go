@@ -260,15 +260,7 @@ func gridSheet(t *testing.T, e *testkit.Env, county string, pop int64) (string, 
 func TestPopulationChangesNeedApproval(t *testing.T) {
 	e := testkit.NewEnv(t)
 	f := newQuizFixture(t, e, map[string]any{"area_code": "330800"})
-	all := map[int64]bool{}
-	for id := range f.questions {
-		all[id] = true
-	}
-	take := func(phone, grid string) {
-		tok := e.ResidentWithProfile(phone, "45_59", "farmer", grid).AccessToken
-		s := f.start(t, tok, 201)
-		testkit.Want(t, f.submit(t, tok, s.AttemptID, "k", f.answers(s, all)), 200)
-	}
+	take := func(phone, grid string) { f.take(t, phone, grid, f.allRight()) }
 	take("13200000001", "330802001001001") // 柯城区: one respondent
 	take("13200000002", "330803001001001") // 衢江区: two
 	take("13200000003", "330803001001002")
