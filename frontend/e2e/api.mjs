@@ -62,3 +62,38 @@ export async function adoptSession(page, pair) {
     localStorage.setItem('wuzha.user', JSON.stringify({ id, username, role, area_code }))
   }, pair)
 }
+
+/**
+ * approvedQuestions creates each question body as the editor and has the
+ * reviewer approve it (only approved questions are drawn); it answers the ids.
+ */
+export async function approvedQuestions(editor, reviewer, bodies) {
+  const ids = []
+  for (const body of bodies) {
+    const q = await editor.post('/questions', body)
+    await reviewer.post(`/questions/${q.id}/approve`)
+    ids.push(q.id)
+  }
+  return ids
+}
+
+/**
+ * publishedQuiz creates a residents' quiz as the editor, open from a minute
+ * ago for a day, three questions at 60 points, and publishes it; fields
+ * override any of those settings. It answers the published quiz.
+ */
+export async function publishedQuiz(editor, fields) {
+  const quiz = await editor.post('/quizzes', {
+    area_code: '330800',
+    audience: 'residents',
+    starts_at: new Date(Date.now() - 60_000).toISOString(),
+    ends_at: new Date(Date.now() + 24 * 3600_000).toISOString(),
+    question_count: 3,
+    pass_score: 60,
+    time_limit_s: 600,
+    max_attempts: 1,
+    min_seconds_per_question: 0,
+    ...fields,
+  })
+  return editor.post(`/quizzes/${quiz.id}/publish`)
+}

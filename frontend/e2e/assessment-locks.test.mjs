@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { startServer } from './server.mjs'
 import { DESKTOP, launchBrowser, newPage, shot } from './browser.mjs'
-import { apiClient, adoptSession } from './api.mjs'
+import { apiClient, adoptSession, publishedQuiz } from './api.mjs'
 
 const ROOT_A = { username: 'shiji-admin-a', password: 'Shiji-admin-a-2026', role: 'admin', area: '330800' }
 const ROOT_B = { username: 'shiji-admin-b', password: 'Shiji-admin-b-2026', role: 'admin', area: '330800' }
@@ -77,20 +77,7 @@ test('the rule is set at the root, and locks change only with reasons from above
   // ---- A quiz of the county editor (through the API), answered by three residents.
   const editor = apiClient(server.baseURL)
   await editor.signIn(EDITOR.username, EDITOR.password)
-  const quiz = await editor.post('/quizzes', {
-    title: '柯城区反诈知识问答',
-    area_code: '330802',
-    audience: 'residents',
-    starts_at: new Date(Date.now() - 60_000).toISOString(),
-    ends_at: new Date(Date.now() + 24 * 3600_000).toISOString(),
-    question_count: 3,
-    pass_score: 60,
-    time_limit_s: 600,
-    max_attempts: 1,
-    min_seconds_per_question: 0,
-    counts_for_awareness: true,
-  })
-  await editor.post(`/quizzes/${quiz.id}/publish`)
+  const quiz = await publishedQuiz(editor, { title: '柯城区反诈知识问答', area_code: '330802', counts_for_awareness: true })
   quizId = quiz.id
   for (const [i, grid] of ['330802001001001', '330802001001002', '330802002001001'].entries()) {
     const resident = apiClient(server.baseURL)

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test'
 import { startServer } from './server.mjs'
 import path from 'node:path'
 import { launchBrowser, newPage, PHONE, screenshotDir, shot } from './browser.mjs'
-import { adoptSession, apiClient } from './api.mjs'
+import { adoptSession, apiClient, approvedQuestions, publishedQuiz } from './api.mjs'
 
 const EDITOR = { username: 'zhanglao-bianji', password: 'Zhanglao-bianji-2026', role: 'editor', area: '330800' }
 const REVIEWER = { username: 'zhanglao-shenhe', password: 'Zhanglao-shenhe-2026', role: 'reviewer', area: '330800' }
@@ -50,31 +50,17 @@ before(async () => {
   await editor.signIn(EDITOR.username, EDITOR.password)
   const reviewer = apiClient(server.baseURL)
   await reviewer.signIn(REVIEWER.username, REVIEWER.password)
-  const ids = []
-  for (const [i, s] of [STEM, '收到“退休金上调”短信，点开链接填写银行卡号就能领钱。', '买保健品“免费体验”后被要求高价购买，这是正常销售。'].entries()) {
-    const q = await editor.post('/questions', tf(s, ['elderly', 'other', 'elderly'][i]))
-    await reviewer.post(`/questions/${q.id}/approve`)
-    ids.push(q.id)
-  }
-  const quiz = async (title, minSeconds) => {
-    const q = await editor.post('/quizzes', {
+  const stems = [STEM, '收到“退休金上调”短信，点开链接填写银行卡号就能领钱。', '买保健品“免费体验”后被要求高价购买，这是正常销售。']
+  const ids = await approvedQuestions(editor, reviewer, stems.map((s, i) => tf(s, ['elderly', 'other', 'elderly'][i])))
+  const quiz = async (title, minSeconds) =>
+    (await publishedQuiz(editor, {
       title,
       description: '三道判断题，60 分及格。',
-      area_code: '330800',
-      audience: 'residents',
-      starts_at: new Date(Date.now() - 60_000).toISOString(),
-      ends_at: new Date(Date.now() + 24 * 3600_000).toISOString(),
-      question_count: 3,
-      pass_score: 60,
-      time_limit_s: 600,
       max_attempts: 3,
       core_question_ids: ids,
       min_seconds_per_question: minSeconds,
       counts_for_awareness: false,
-    })
-    await editor.post(`/quizzes/${q.id}/publish`)
-    return q.id
-  }
+    })).id
   quickQuiz = await quiz('长者反诈小问答', 0)
   slowQuiz = await quiz('认真答题才算数', 5)
 

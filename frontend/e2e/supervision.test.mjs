@@ -15,7 +15,7 @@ import zlib from 'node:zlib'
 import { after, before, test } from 'node:test'
 import { startServer } from './server.mjs'
 import { DESKTOP, PHONE, launchBrowser, newPage, screenshotDir, shot } from './browser.mjs'
-import { apiClient, adoptSession } from './api.mjs'
+import { apiClient, adoptSession, approvedQuestions, publishedQuiz } from './api.mjs'
 
 const CITY = { username: 'duban-shiji', password: 'Duban-shiji-2026', role: 'admin', area: '330800' }
 const COUNTY = { username: 'duban-kecheng', password: 'Duban-kecheng-2026', role: 'admin', area: '330802' }
@@ -86,24 +86,8 @@ before(async () => {
   await editor.signIn(EDITOR.username, EDITOR.password)
   const reviewer = apiClient(server.baseURL)
   await reviewer.signIn(REVIEWER.username, REVIEWER.password)
-  const ids = []
-  for (const q of QUESTIONS) ids.push((await editor.post('/questions', q)).id)
-  for (const id of ids) await reviewer.post(`/questions/${id}/approve`)
-  const quiz = await editor.post('/quizzes', {
-    title: '督办测试问答',
-    description: '三道题，60 分及格。',
-    area_code: '330800',
-    audience: 'residents',
-    starts_at: new Date(Date.now() - 60_000).toISOString(),
-    ends_at: new Date(Date.now() + 24 * 3600_000).toISOString(),
-    question_count: 3,
-    pass_score: 60,
-    time_limit_s: 600,
-    max_attempts: 1,
-    core_question_ids: ids,
-    min_seconds_per_question: 0,
-  })
-  await editor.post(`/quizzes/${quiz.id}/publish`)
+  const ids = await approvedQuestions(editor, reviewer, QUESTIONS)
+  const quiz = await publishedQuiz(editor, { title: '督办测试问答', description: '三道题，60 分及格。', core_question_ids: ids })
 
   for (const [i, r] of RESIDENTS.entries()) {
     const resident = apiClient(server.baseURL)

@@ -14,7 +14,7 @@ import os from 'node:os'
 import path from 'node:path'
 import lighthouse from 'lighthouse'
 import { chromium } from 'playwright-core'
-import { apiClient } from '../e2e/api.mjs'
+import { apiClient, approvedQuestions } from '../e2e/api.mjs'
 import { screenshotDir } from '../e2e/browser.mjs'
 import { startServer } from '../e2e/server.mjs'
 
@@ -46,23 +46,18 @@ async function seed(server) {
   await editor.post(`/warnings/${warning.id}/submit`)
   await reviewer.post(`/warnings/${warning.id}/approve`)
 
-  const ids = []
-  for (let i = 0; i < 3; i++) {
-    const q = await editor.post('/questions', {
-      kind: 'true_false',
-      stem: `第 ${i + 1} 题：陌生人让您把钱转到“安全账户”，这是公安机关的正常办案流程。`,
-      options: [
-        { key: 'A', text: '正确' },
-        { key: 'B', text: '错误' },
-      ],
-      answer: ['B'],
-      explanation: '公安机关不会通过电话办案，更没有所谓的“安全账户”。',
-      fraud_type: 'police_impersonation',
-      difficulty: 1,
-    })
-    await reviewer.post(`/questions/${q.id}/approve`)
-    ids.push(q.id)
-  }
+  const ids = await approvedQuestions(editor, reviewer, [0, 1, 2].map((i) => ({
+    kind: 'true_false',
+    stem: `第 ${i + 1} 题：陌生人让您把钱转到“安全账户”，这是公安机关的正常办案流程。`,
+    options: [
+      { key: 'A', text: '正确' },
+      { key: 'B', text: '错误' },
+    ],
+    answer: ['B'],
+    explanation: '公安机关不会通过电话办案，更没有所谓的“安全账户”。',
+    fraud_type: 'police_impersonation',
+    difficulty: 1,
+  })))
   const quiz = await editor.post('/quizzes', {
     title: '全民反诈知识有奖问答',
     description: '三道题，60 分及格，及格即有机会获得反诈宣传保温杯。',
