@@ -85,6 +85,8 @@ func (s *Server) routes() {
 	v1.Get("/me/prizes", s.guard(signedIn), s.myPrizes)
 	v1.Post("/prizes/lookup", s.guard(roles(auth.GridWorker, auth.Editor, auth.Reviewer, auth.Admin)), s.limit("prize-code", 60, time.Minute), s.lookupPrize)
 	v1.Post("/prizes/redeem", s.guard(roles(auth.GridWorker, auth.Editor, auth.Reviewer, auth.Admin)), s.limit("prize-code", 60, time.Minute), s.redeemPrize)
+	v1.Get("/prizes/redeemed", s.guard(roles(auth.GridWorker, auth.Editor, auth.Reviewer, auth.Admin)), s.redeemedPrizes)
+	v1.Get("/me/prizes/:code/qr.png", s.guard(roles(auth.Resident)), s.limit("prize-qr", 60, time.Minute), s.myPrizeQR)
 
 	// Grid workers' in-person sessions.
 	v1.Post("/sessions", s.guard(roles(auth.GridWorker)), s.openSession)
@@ -95,6 +97,13 @@ func (s *Server) routes() {
 	v1.Get("/grids/:code/qr.svg", s.limit("join-qr", 60, time.Minute), s.guard(public), s.gridQR)
 	v1.Get("/sessions/:id", s.guard(staff), s.getSession)
 	v1.Post("/sessions/:id/close", s.guard(staff), s.closeSession)
+
+	// The console's workbench: figures and to-dos for the caller's role; a
+	// grid's residents still to visit.
+	v1.Get("/workbench", s.guard(staff), s.getWorkbench)
+	v1.Get("/workbench/review-results", s.guard(roles(auth.Editor)), s.reviewResults)
+	v1.Post("/workbench/seen", s.guard(staff), s.markSeen)
+	v1.Get("/grids/:code/unanswered", s.guard(roles(auth.GridWorker, auth.Admin)), s.gridUnanswered)
 
 	// Awareness figures.
 	v1.Get("/awareness/:code", s.guard(staff), s.getAwareness)

@@ -31,6 +31,7 @@ import (
 	"wuzha/internal/session"
 	"wuzha/internal/supervision"
 	"wuzha/internal/taxonomy"
+	"wuzha/internal/workbench"
 )
 
 // Pinger is what /readyz asks: is the database there?
@@ -52,6 +53,7 @@ type Deps struct {
 	Codes          *taxonomy.Store
 	Audit          *audit.Store
 	Supervision    *supervision.Service
+	Workbench      *workbench.Service
 	Limiter        ratelimit.Limiter
 	Frontend       fs.FS
 	TrustedProxies []netip.Prefix

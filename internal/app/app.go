@@ -27,6 +27,7 @@ import (
 	"wuzha/internal/store"
 	"wuzha/internal/supervision"
 	"wuzha/internal/taxonomy"
+	"wuzha/internal/workbench"
 	"wuzha/seed"
 )
 
@@ -75,6 +76,7 @@ type App struct {
 	Vault       *phone.Vault
 	SMS         sms.Sender
 	Supervision *supervision.Service
+	Workbench   *workbench.Service
 
 	frontend fs.FS
 	closers  []func() error
@@ -162,6 +164,8 @@ func (a *App) wireAuth(o Options) error {
 	a.Quiz.UseProfiles(a.Auth)
 	a.Content.UseProfiles(a.Auth)
 	a.Supervision = supervision.NewService(a.DB, a.Areas, a.Awareness, a.Assessment, a.Auth, sender, cfg.DataDir)
+	a.Workbench = workbench.NewService(workbench.Deps{DB: a.DB, Areas: a.Areas, Codes: a.Codes, Auth: a.Auth, Content: a.Content,
+		Quiz: a.Quiz, Awareness: a.Awareness, Assessment: a.Assessment, Supervision: a.Supervision})
 	return nil
 }
 
@@ -198,7 +202,7 @@ func (a *App) Server() *api.Server {
 	return api.New(api.Deps{
 		Log: a.Log, DB: a.DB, Auth: a.Auth, Content: a.Content, Quiz: a.Quiz, Sessions: a.Sessions, Awareness: a.Awareness,
 		Assessment: a.Assessment, Areas: a.Areas, Codes: a.Codes, Audit: a.Audit, Supervision: a.Supervision,
-		Limiter: a.Limiter, Frontend: a.frontend, TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit, PublicURL: cfg.PublicURL,
+		Workbench: a.Workbench, Limiter: a.Limiter, Frontend: a.frontend, TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit, PublicURL: cfg.PublicURL,
 		MetricsAllow: cfg.MetricsAllow, MetricsToken: cfg.MetricsToken, HSTS: cfg.Production(),
 	})
 }

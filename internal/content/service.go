@@ -351,7 +351,7 @@ func (s *Service) Move(ctx context.Context, c auth.Caller, id int64, t Transitio
 			return Detail{}, ErrOwnReview
 		}
 		from = []Status{InReview}
-		updates["reviewer_id"] = c.UserID
+		updates["reviewer_id"], updates["reviewed_at"] = c.UserID, now
 		if t == Approve {
 			updates["status"], updates["live_version_id"] = Published, head.ID
 			if w.FirstPublishedAt == nil {

@@ -36,6 +36,7 @@ type Warning struct {
 	LiveVersionID    *int64
 	ReviewerID       *int64
 	RejectReason     string
+	ReviewedAt       *time.Time // the last approval or rejection
 	FirstPublishedAt *time.Time
 	CreatedAt        time.Time
 	UpdatedAt        time.Time

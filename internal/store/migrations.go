@@ -633,4 +633,19 @@ ALTER TABLE attempts ADD COLUMN submit_hash VARCHAR(64) NULL;
 ALTER TABLE notices ADD COLUMN unit_id BIGINT NULL;
 CREATE INDEX idx_notices_unit ON notices (unit_id);
 `},
+	// The workbench (internal/workbench): when each user last looked at a
+	// list (an editor's review results), so "new since" is counted; when a
+	// warning was last approved or rejected, which questions already keep;
+	// and the redemptions a staff member made, listed newest first.
+	{21, "workbench", `
+CREATE TABLE workbench_seen (
+  user_id BIGINT NOT NULL,
+  list VARCHAR(32) NOT NULL,
+  seen_at {{ts}} NOT NULL,
+  PRIMARY KEY (user_id, list)
+){{table}};
+ALTER TABLE warnings ADD COLUMN reviewed_at {{ts}} NULL;
+CREATE INDEX idx_awards_redeemed_by ON awards (redeemed_by, redeemed_at);
+CREATE INDEX idx_awards_grid ON awards (grid_path, redeemed_at);
+`},
 }

@@ -23,6 +23,7 @@ import (
 	"wuzha/internal/supervision"
 	"wuzha/internal/taxonomy"
 	"wuzha/internal/testkit"
+	"wuzha/internal/workbench"
 )
 
 // models are every stored type; each must match its migrated table exactly.
@@ -36,6 +37,7 @@ var models = []any{
 	&awareness.First{}, &awareness.Cell{}, &awareness.AnswerCell{}, &awareness.InvalidCell{},
 	&rule.Stored{}, &assessment.Snapshot{}, &assessment.APIKey{},
 	&supervision.Item{}, &supervision.Event{}, &supervision.Attachment{}, &supervision.Notice{}, &supervision.Unit{},
+	&workbench.Seen{},
 }
 
 // modelless are the tables written only by SQL, with the columns they must

@@ -589,6 +589,7 @@ type Summary struct {
 	Overdue    int `json:"overdue"`     // 已逾期: open items I handle or supervise, red
 	ToClose    int `json:"to_close"`    // 待销号: reported items on my issuing side
 	IssuedOpen int `json:"issued_open"` // open items on my issuing side
+	OnTrack    int `json:"on_track"`    // open items I handle or supervise, green
 }
 
 // Summary counts the caller's open items.
@@ -613,6 +614,8 @@ func (s *Service) Summary(ctx context.Context, c auth.Caller) (Summary, error) {
 			sum.DueSoon++
 		case Red:
 			sum.Overdue++
+		default:
+			sum.OnTrack++
 		}
 		if sd.addressed && it.Status == Assigned {
 			sum.ToAccept++
