@@ -35,7 +35,7 @@ describe('roles', () => {
     expect(menuFor('assessor').map((m) => m.title)).toEqual(['知晓率', '平安考核', '考核规则', '季度报告', '培训答题'])
     expect(roleMayOpen('assessor', '/staff/api-keys')).toBe(false)
     expect(roleMayOpen('grid_worker', '/staff/rule')).toBe(false)
-    expect(menuFor('editor').map((m) => m.title)).toEqual(['预警管理', '题库', '问答活动', '考核规则', '知晓率', '培训答题'])
+    expect(menuFor('editor').map((m) => m.title)).toEqual(['预警管理', '审核结果', '题库', '问答活动', '考核规则', '知晓率', '培训答题'])
     expect(menuFor('reviewer').map((m) => m.title)).toEqual(['审核队列', '预警管理', '题库', '知晓率', '培训答题'])
     expect(menuFor('grid_worker').map((m) => m.title)).toEqual(['我的网格', '兑奖', '培训答题', '网格海报'])
     expect(menuFor('unit_liaison').map((m) => m.title)).toEqual(['督办事项', '通报'])

@@ -47,3 +47,22 @@ export function typingPrizeCode(input) {
 export function prizeState(prize) {
   return prize?.redeemed ? '已兑换' : '待兑换'
 }
+
+/**
+ * prizeCodeFromScan reads the code out of what a QR code said: the
+ * resident's prize QR holds the redeem page's address with ?code=, and a
+ * bare code works too. It answers the normalized code, or '' when the text
+ * is not a prize code (another QR code held up by mistake).
+ */
+export function prizeCodeFromScan(text) {
+  const raw = String(text ?? '').trim()
+  let candidate = raw
+  if (/^https?:\/\//i.test(raw)) {
+    try {
+      candidate = new URL(raw).searchParams.get('code') || ''
+    } catch {
+      return ''
+    }
+  }
+  return isPrizeCode(candidate) ? normalizePrizeCode(candidate) : ''
+}

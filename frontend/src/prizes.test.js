@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatPrizeCode, isPrizeCode, normalizePrizeCode, prizeCodeProblem, prizeState, typingPrizeCode } from './prizes.js'
+import { formatPrizeCode, isPrizeCode, normalizePrizeCode, prizeCodeFromScan, prizeCodeProblem, prizeState, typingPrizeCode } from './prizes.js'
 
 describe('prize codes', () => {
   it('accepts codes typed with spaces, dashes and lower case', () => {
@@ -44,5 +44,20 @@ describe('prize codes', () => {
   it('names the redemption state', () => {
     expect(prizeState({ redeemed: true })).toBe('已兑换')
     expect(prizeState({ redeemed: false })).toBe('待兑换')
+  })
+})
+
+describe('prizeCodeFromScan', () => {
+  it('reads the code from the redeem address the prize QR holds', () => {
+    expect(prizeCodeFromScan('https://wuzha.example.gov.cn/staff/redeem?code=7K3M9Q2XHD4P')).toBe('7K3M9Q2XHD4P')
+  })
+  it('takes a bare code, normalized', () => {
+    expect(prizeCodeFromScan(' 7k3m-9q2x-hd4p ')).toBe('7K3M9Q2XHD4P')
+  })
+  it('refuses other QR codes', () => {
+    expect(prizeCodeFromScan('https://wuzha.example.gov.cn/join/1234567890')).toBe('')
+    expect(prizeCodeFromScan('https://example.com/?code=SHORT')).toBe('')
+    expect(prizeCodeFromScan('http://[bad')).toBe('')
+    expect(prizeCodeFromScan('')).toBe('')
   })
 })

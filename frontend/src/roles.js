@@ -43,6 +43,7 @@ const MENUS = {
   ],
   editor: [
     { path: '/staff/warnings', title: '预警管理', icon: 'warning-o' },
+    { path: '/staff/review-results', title: '审核结果', icon: 'passed' },
     { path: '/staff/questions', title: '题库', icon: 'notes-o' },
     { path: '/staff/quizzes', title: '问答活动', icon: 'award-o' },
     RULE,

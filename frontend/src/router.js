@@ -68,6 +68,7 @@ export const routes = [
       staffPage('warnings/:id(\\d+)', () => import('./pages/staff/WarningViewPage.vue'), '预警详情', WARNING_ROLES),
       staffPage('warnings/:id(\\d+)/edit', () => import('./pages/staff/WarningEditPage.vue'), '编辑预警', ['editor']),
       staffPage('warnings/:id(\\d+)/reach', () => import('./pages/staff/WarningReachPage.vue'), '传播效果', WARNING_ROLES),
+      staffPage('review-results', () => import('./pages/staff/ReviewResultsPage.vue'), '审核结果', ['editor']),
       staffPage('review', () => import('./pages/staff/ReviewQueuePage.vue'), '审核队列', ['reviewer']),
       staffPage('review/:id(\\d+)', () => import('./pages/staff/WarningViewPage.vue'), '审阅预警', ['reviewer']),
       staffPage('questions', () => import('./pages/staff/QuestionsPage.vue'), '题库', QUESTION_ROLES),

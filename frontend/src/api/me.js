@@ -1,10 +1,13 @@
 // The signed-in user: who they are, their profile, acknowledgements and prizes.
 import { api } from '../api.js'
+import { path } from './url.js'
 
 export const get = () => api.get('/me')
 export const saveProfile = (body) => api.put('/me/profile', body)
 export const acks = () => api.get('/me/acks')
 export const prizes = () => api.get('/me/prizes')
+/** prizeQR fetches the QR code of a prize the resident won, as {blob}. */
+export const prizeQR = (code) => api.download(path('me', 'prizes', code, 'qr.png'))
 /** attempts is a page of the resident's own attempts, newest first. */
 export const attempts = (query) => api.get('/me/attempts', query)
 /** close closes (注销) the resident's account. */
