@@ -14,14 +14,17 @@ export const DESKTOP = { viewport: { width: 1280, height: 800 } }
 // The app marks elements for tests with data-test="…".
 selectors.setTestIdAttribute('data-test')
 
-/** launchBrowser starts headless Chromium from the system. */
-export async function launchBrowser() {
+/**
+ * launchBrowser starts headless Chromium from the system; args adds
+ * switches (e.g. a fake camera fed from a file).
+ */
+export async function launchBrowser({ args = [] } = {}) {
   if (!existsSync(executablePath)) {
     throw new Error(`Chromium not found at ${executablePath}; install it: apt-get install -y chromium fonts-noto-cjk`)
   }
   return chromium.launch({
     executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...args],
   })
 }
 

@@ -148,11 +148,11 @@ test('the city hands out rectification items from the figures and closes one onc
   assert.match(await dialog.getByTestId('generate-result').textContent(), /未重复交办/)
   await dialog.getByRole('button', { name: '关闭' }).click()
 
-  // ---- 柯城区 on a phone: the workbench counts, 我的待办, accept.
+  // ---- 柯城区 on a phone: the workbench's 督办待签收, 我的待办, accept.
   await countyPage.goto('/staff')
-  await countyPage.getByTestId('count-to_accept').getByText('1').waitFor()
+  await countyPage.getByTestId('todo-to_accept').getByTestId('todo-count').getByText('1').waitFor()
   await shot(countyPage, 'supervision-phone-workbench')
-  await countyPage.getByTestId('to-supervision').click()
+  await countyPage.getByTestId('todo-to_accept').click()
   await countyPage.waitForURL('**/staff/supervision**')
   const row = countyPage.getByTestId('items-table').locator('tbody tr').filter({ hasText: '柯城区' })
   await row.first().waitFor()
