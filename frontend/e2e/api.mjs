@@ -63,6 +63,15 @@ export async function adoptSession(page, pair) {
   }, pair)
 }
 
+/** staffSignIn signs a staff user in on the console's sign-in page. */
+export async function staffSignIn(page, { username, password }) {
+  await page.goto('/staff/login')
+  await page.getByTestId('username').locator('input').fill(username)
+  await page.getByTestId('password').locator('input').fill(password)
+  await page.getByTestId('sign-in').click()
+  await page.waitForURL((url) => url.pathname.startsWith('/staff') && url.pathname !== '/staff/login')
+}
+
 /**
  * approvedQuestions creates each question body as the editor and has the
  * reviewer approve it (only approved questions are drawn); it answers the ids.

@@ -12,7 +12,7 @@ import path from 'node:path'
 import { after, before, test } from 'node:test'
 import { startServer } from './server.mjs'
 import { DESKTOP, launchBrowser, newPage, PHONE, shot } from './browser.mjs'
-import { adoptSession, apiClient, approvedQuestions } from './api.mjs'
+import { adoptSession, apiClient, approvedQuestions, publishedQuiz, staffSignIn } from './api.mjs'
 import { y4mFromImage } from './camera.mjs'
 
 const GRID = '330802001001001'
@@ -38,14 +38,6 @@ let browser
 let tmp
 let prizeCode
 let residentPair
-
-async function staffSignIn(page, { username, password }) {
-  await page.goto('/staff/login')
-  await page.getByTestId('username').locator('input').fill(username)
-  await page.getByTestId('password').locator('input').fill(password)
-  await page.getByTestId('sign-in').click()
-  await page.waitForURL((url) => url.pathname.startsWith('/staff') && url.pathname !== '/staff/login')
-}
 
 /** resident signs a resident of the grid in and sets the profile. */
 async function resident(phone) {
@@ -81,21 +73,8 @@ before(async () => {
       difficulty: 1,
     })),
   )
-  const quiz = await editor.post('/quizzes', {
-    title: '城西网格反诈有奖问答',
-    area_code: '330800',
-    audience: 'residents',
-    starts_at: new Date(Date.now() - 60_000).toISOString(),
-    ends_at: new Date(Date.now() + 24 * 3600_000).toISOString(),
-    question_count: 3,
-    pass_score: 60,
-    time_limit_s: 600,
-    max_attempts: 1,
-    core_question_ids: ids,
-    min_seconds_per_question: 0,
-  })
+  const quiz = await publishedQuiz(editor, { title: '城西网格反诈有奖问答', core_question_ids: ids })
   await editor.post(`/quizzes/${quiz.id}/prizes`, { name: PRIZE, stock: 5, min_score: 0, probability: 1 })
-  await editor.post(`/quizzes/${quiz.id}/publish`)
 
   // The reviewer's queues: one warning and one question waiting.
   const w = await editor.post('/warnings', { title: '警惕“保健品”免费体验骗局', summary: '免费体验后高价推销', body_markdown: '免费领鸡蛋、听讲座，最后高价买保健品。', fraud_type: 'other' })
