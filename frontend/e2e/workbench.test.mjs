@@ -11,7 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
 import { startServer } from './server.mjs'
-import { DESKTOP, launchBrowser, newPage, PHONE, shot } from './browser.mjs'
+import { DESKTOP, launchBrowser, newPage, PHONE, screenshotDir, shot } from './browser.mjs'
 import { adoptSession, apiClient, approvedQuestions, publishedQuiz, staffSignIn } from './api.mjs'
 import { y4mFromImage } from './camera.mjs'
 
@@ -160,6 +160,8 @@ test('a prize is redeemed by scanning its QR code, then listed as redeemed', { t
     await page.getByTestId('redeemed-empty').waitFor()
     await page.getByTestId('scan-start').click()
     await page.getByTestId('scanner').waitFor()
+    // What the worker sees while the camera reads (best effort: the read is quick).
+    await page.screenshot({ path: path.join(screenshotDir, 'workbench-scanning-phone.png') })
     // The camera reads the code and looks it up, as typing it would.
     const found = page.getByTestId('redeem-prize')
     await found.waitFor({ timeout: 20_000 })
