@@ -423,3 +423,29 @@ func TestRedeemedListAndPrizeQR(t *testing.T) {
 	testkit.Want(t, e.Call("GET", "/api/v1/prizes/redeemed?mine=maybe", worker, nil), 400)
 	testkit.Want(t, e.Call("GET", "/api/v1/prizes/redeemed", e.Staff("wb-rd-assessor", auth.Assessor, "330800"), nil), 403)
 }
+
+// BenchmarkWorkbench measures the workbench and the door-to-door list with
+// 3,000 residents registered in one grid (none of whom has answered, so
+// every page is full), through the app without a network:
+//
+//	go test -run '^$' -bench Workbench -benchtime 3s ./api/
+//	WUZHA_TEST_MYSQL_DSN='mysql://root@tcp(127.0.0.1:3306)/' go test -run '^$' -bench Workbench -benchtime 3s ./api/
+func BenchmarkWorkbench(b *testing.B) {
+	e := testkit.NewEnv(b)
+	e.BulkResidents(3000, "60p", "retiree", gridA)
+	worker := e.Staff("bench-worker", auth.GridWorker, gridA)
+	admin := e.Staff("bench-admin", auth.Admin, "330800")
+	for _, bc := range []struct{ name, path, token string }{
+		{"unanswered page of 20", "/api/v1/grids/" + gridA + "/unanswered", worker},
+		{"grid worker workbench", "/api/v1/workbench", worker},
+		{"city admin workbench", "/api/v1/workbench", admin},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if r := e.Call("GET", bc.path, bc.token, nil); r.Status != 200 {
+					b.Fatalf("%d %s", r.Status, r.Body)
+				}
+			}
+		})
+	}
+}

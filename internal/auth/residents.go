@@ -17,9 +17,14 @@ type GridResident struct {
 	Occupation  string `json:"occupation"`
 }
 
+// ResidentColumn is the resident's id in ResidentsOf's query, for the
+// subquery that leaves residents out to correlate on.
+const ResidentColumn = "resident_profiles.user_id"
+
 // ResidentsOf lists the enabled residents whose profile is in gridCode and
-// whose id the subquery except does not name, by id after afterID: a page
-// of a grid's residents still to visit. The caller checks scope.
+// for whom the subquery except (correlated on ResidentColumn) finds no
+// row, by id after afterID: a page of a grid's residents still to visit.
+// The caller checks scope.
 func (s *Service) ResidentsOf(ctx context.Context, gridCode string, except *gorm.DB, afterID int64, limit int) ([]GridResident, error) {
 	var rows []struct {
 		UserID     int64
@@ -32,7 +37,7 @@ func (s *Service) ResidentsOf(ctx context.Context, gridCode string, except *gorm
 		Joins("JOIN users ON users.id = resident_profiles.user_id").
 		Where("resident_profiles.grid_code = ? AND users.role = ? AND users.disabled = ? AND resident_profiles.user_id > ?", gridCode, Resident, false, afterID)
 	if except != nil {
-		q = q.Where("resident_profiles.user_id NOT IN (?)", except)
+		q = q.Where("NOT EXISTS (?)", except)
 	}
 	if err := q.Order("resident_profiles.user_id").Limit(limit).Scan(&rows).Error; err != nil {
 		return nil, err
@@ -51,7 +56,7 @@ func (s *Service) CountResidentsOf(ctx context.Context, gridCode string, except 
 		Joins("JOIN users ON users.id = resident_profiles.user_id").
 		Where("resident_profiles.grid_code = ? AND users.role = ? AND users.disabled = ?", gridCode, Resident, false)
 	if except != nil {
-		q = q.Where("resident_profiles.user_id NOT IN (?)", except)
+		q = q.Where("NOT EXISTS (?)", except)
 	}
 	return n, q.Count(&n).Error
 }

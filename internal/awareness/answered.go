@@ -2,14 +2,16 @@ package awareness
 
 import "gorm.io/gorm"
 
-// AnsweredIn is the subquery of the residents (user ids) who have a counted
-// attempt submitted in period p: submitted, counting for awareness when it
-// was submitted, and not left out as invalid — the attempts the figures are
-// made of, read from the attempts themselves, so it holds whatever the
-// counters' state. A resident it does not name has not answered in p (a
-// grid worker's door-to-door list).
-func AnsweredIn(db *gorm.DB, p Period) *gorm.DB {
-	return db.Table("attempts").Select("user_id").
-		Where("status = ? AND counting = ? AND invalid = ? AND user_id IS NOT NULL AND submitted_at >= ? AND submitted_at < ?",
+// AnsweredBy is a subquery, correlated on the outer query's column
+// userColumn (a column name from code, never from input), that finds the
+// resident's counted attempt submitted in period p: submitted, counting for
+// awareness when it was submitted, and not left out as invalid — the
+// attempts the figures are made of, read from the attempts themselves, so
+// it holds whatever the counters' state. Under NOT EXISTS it keeps the
+// residents who have not answered in p (a grid worker's door-to-door
+// list); each outer row is one look-up by the attempts' user index.
+func AnsweredBy(db *gorm.DB, userColumn string, p Period) *gorm.DB {
+	return db.Table("attempts AS answered").Select("1").
+		Where("answered.user_id = "+userColumn+" AND answered.status = ? AND answered.counting = ? AND answered.invalid = ? AND answered.submitted_at >= ? AND answered.submitted_at < ?",
 			"submitted", true, false, p.Start, p.End)
 }

@@ -133,12 +133,12 @@ func (s *Service) UnansweredIn(ctx context.Context, c auth.Caller, code, period 
 	if err != nil {
 		return Unanswered{}, err
 	}
-	answered := awareness.AnsweredIn(s.db.WithContext(ctx), p)
+	answered := awareness.AnsweredBy(s.db.WithContext(ctx), auth.ResidentColumn, p)
 	total, err := s.auth.CountResidentsOf(ctx, g.Code, answered)
 	if err != nil {
 		return Unanswered{}, err
 	}
-	rows, err := s.auth.ResidentsOf(ctx, g.Code, awareness.AnsweredIn(s.db.WithContext(ctx), p), afterID, limit)
+	rows, err := s.auth.ResidentsOf(ctx, g.Code, awareness.AnsweredBy(s.db.WithContext(ctx), auth.ResidentColumn, p), afterID, limit)
 	if err != nil {
 		return Unanswered{}, err
 	}

@@ -236,7 +236,7 @@ func (s *Service) For(ctx context.Context, c auth.Caller) (Board, error) {
 		b.ReadyToLock = ready
 		b.Todos = append(b.Todos, Todo{Key: TodoReadyToLock, Count: int64(len(ready))})
 	case auth.GridWorker:
-		n, err := s.auth.CountResidentsOf(ctx, c.AreaCode, awareness.AnsweredIn(s.db.WithContext(ctx), p))
+		n, err := s.auth.CountResidentsOf(ctx, c.AreaCode, awareness.AnsweredBy(s.db.WithContext(ctx), auth.ResidentColumn, p))
 		if err := add(TodoUnanswered, n, err); err != nil {
 			return b, err
 		}
