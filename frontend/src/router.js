@@ -119,7 +119,7 @@ export function createAppRouter(history = createWebHistory()) {
   const router = createRouter({
     history,
     routes,
-    scrollBehavior: (to, from, saved) => saved || { top: 0 },
+    scrollBehavior: (to, from, saved) => saved || (to.hash ? { el: to.hash } : { top: 0 }),
   })
   router.beforeEach(guard)
   router.afterEach((to) => {
