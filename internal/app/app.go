@@ -158,7 +158,7 @@ func (a *App) wireAuth(o Options) error {
 	}
 	a.SMS = sender
 	a.Auth = auth.NewService(a.DB, a.Areas, a.Codes, a.Limiter, vault, sender,
-		auth.Config{JWTSecret: cfg.JWTSecret, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, BcryptCost: o.BcryptCost}, a.Log)
+		auth.Config{JWTSecret: cfg.JWTSecret, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, BcryptCost: o.BcryptCost, IdleTimeout: cfg.IdleTimeout}, a.Log)
 	a.Quiz.UseProfiles(a.Auth)
 	a.Content.UseProfiles(a.Auth)
 	a.Supervision = supervision.NewService(a.DB, a.Areas, a.Awareness, a.Assessment, a.Auth, sender, cfg.DataDir)

@@ -341,6 +341,23 @@ func (e *Env) Staff(username string, role auth.Role, areaCode string) string {
 	return e.Login(username, "password-"+username).AccessToken
 }
 
+// ChangedPassword is the password FirstSignIn chooses: it follows the
+// password rules for any test username.
+const ChangedPassword = "Changed#Pass-2026"
+
+// FirstSignIn signs in a staff user whose password an admin set (so they
+// must change it), changes it to ChangedPassword and returns the access
+// token, which then works everywhere.
+func (e *Env) FirstSignIn(username, initial string) string {
+	e.T.Helper()
+	p := e.Login(username, initial)
+	if !p.MustChangePassword {
+		e.T.Fatalf("%s: must_change_password is false after an admin set the password", username)
+	}
+	Want(e.T, e.Call("POST", "/api/v1/me/password", p.AccessToken, map[string]string{"old_password": initial, "new_password": ChangedPassword}), 204)
+	return p.AccessToken
+}
+
 // Login signs staff in and returns the pair.
 func (e *Env) Login(username, password string) auth.TokenPair {
 	e.T.Helper()
