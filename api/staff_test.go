@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"wuzha/internal/auth"
 	"wuzha/internal/fault"
 	xsheet "wuzha/internal/sheet"
@@ -380,4 +382,33 @@ func TestStaffPhoneIsNotAnSMSSignIn(t *testing.T) {
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// BenchmarkStaffImport200 measures POST /users/import of 200 grid workers
+// (one XLSX, one transaction) with passwords at the production bcrypt cost,
+// on SQLite or (with WUZHA_TEST_MYSQL_DSN) MariaDB:
+//
+//	go test -run '^$' -bench StaffImport200 -benchtime 5x ./api/
+func BenchmarkStaffImport200(b *testing.B) {
+	e := testkit.NewEnv(b, testkit.Options{BcryptCost: bcrypt.DefaultCost})
+	admin := e.Staff("kc_admin", auth.Admin, "330802")
+	grids := []string{"330802001001001", "330802001001002", "330802001001003", "330802001002001"}
+	files := make([][]byte, b.N)
+	for n := range files {
+		rows := [][]string{chineseHeader}
+		for i := 0; i < 200; i++ {
+			rows = append(rows, []string{fmt.Sprintf("b%d_gw%03d", n, i), "网格员" + strconv.Itoa(i), fmt.Sprintf("139%08d", n*1000+i), "网格员", grids[i%len(grids)]})
+		}
+		data, err := xsheet.XLSX(xsheet.Page{Name: "Sheet1", Rows: rows})
+		if err != nil {
+			b.Fatal(err)
+		}
+		files[n] = data
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for n := 0; n < b.N; n++ {
+		testkit.Want(b, uploadTo(b, e, "/api/v1/users/import", admin, "staff.xlsx", files[n]), 201)
+	}
+	b.ReportMetric(float64(time.Since(start).Milliseconds())/float64(b.N), "ms/import")
 }

@@ -142,6 +142,9 @@ type Options struct {
 	Limiter ratelimit.Limiter
 	// Frontend is the built web app the server embeds; none by default.
 	Frontend fs.FS
+	// BcryptCost of stored passwords; 0 is bcrypt.MinCost (fast tests).
+	// Benchmarks of what hashing costs set bcrypt.DefaultCost.
+	BcryptCost int
 }
 
 // PublicURL is the public address of every test Env unless Options says
@@ -185,7 +188,10 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 		AccessTTL: 15 * time.Minute, RefreshTTL: 24 * time.Hour,
 		TargetRate: 0.9, TargetCoverage: 0.05, MinRespondents: 30,
 	}
-	a, err := app.New(ctx, cfg, app.Options{Log: log, DB: db, Limiter: o.Limiter, BcryptCost: bcrypt.MinCost, Frontend: o.Frontend})
+	if o.BcryptCost == 0 {
+		o.BcryptCost = bcrypt.MinCost
+	}
+	a, err := app.New(ctx, cfg, app.Options{Log: log, DB: db, Limiter: o.Limiter, BcryptCost: o.BcryptCost, Frontend: o.Frontend})
 	if err != nil {
 		t.Fatal(err)
 	}
