@@ -22,6 +22,7 @@ import (
 	"wuzha/internal/app"
 	"wuzha/internal/auth"
 	"wuzha/internal/config"
+	"wuzha/internal/fault"
 	"wuzha/internal/store"
 )
 
@@ -178,9 +179,17 @@ func userAdd(cfg config.Config, log *slog.Logger, args []string, stdin io.Reader
 	if err := a.Setup(ctx); err != nil {
 		return err
 	}
+	// The operator's own bootstrap: only the length is enforced here, and
+	// the account is not made to change it; say so when the password would
+	// fail the rules every password set through the API follows.
+	var rules fault.Validation
+	auth.CheckPassword(&rules, "password", *username, password)
 	u, err := a.Auth.CreateUser(ctx, nil, auth.NewUser{Username: *username, Password: password, Role: auth.Role(*role), AreaCode: *areaCode})
 	if err != nil {
 		return err
+	}
+	if err := rules.Err(); err != nil {
+		log.Warn("the password does not follow the password rules; change it after signing in (修改密码)", "problem", err.Error())
 	}
 	log.Info("user created", "id", u.ID, "username", u.Username, "role", u.Role, "area_code", u.AreaCode)
 	return nil

@@ -289,6 +289,7 @@ export function createClient({
 
   async function request(method, path, options = {}) {
     const token = tokens.access()
+    if (token) lastSignedInRequest = Date.now()
     let res = await send(method, path, { ...options, token })
     if (res.status === 401 && token && !NO_REFRESH.includes(path)) {
       // Another call (or tab) may already have renewed the token.
@@ -330,6 +331,16 @@ export function createClient({
       return request('POST', path, { body: form })
     },
   }
+}
+
+// When the last signed-in request was sent (ms since epoch): the staff
+// console asks the server once the idle timeout has passed, so an idle page
+// shows the sign-in without waiting for a click.
+let lastSignedInRequest = Date.now()
+
+/** lastRequestAt is when the last request with a token was sent. */
+export function lastRequestAt() {
+  return lastSignedInRequest
 }
 
 // Until main.js installs the router-aware handler, fall back to a full navigation.
