@@ -31,6 +31,7 @@ commands:
   serve                                       run the server (migrates and seeds first)
   migrate                                     apply database migrations
   seed                                        load the seed data (idempotent)
+  seed --demo                                 also simulate this quarter's activity in the demo areas (once per quarter)
   user add --username U --role R --area CODE  create a staff user; password on stdin
   awareness rebuild                           recompute the awareness counters from the raw attempts
 
@@ -70,6 +71,13 @@ func run(args []string, stdin io.Reader, stderr io.Writer) error {
 		log.Info("migrated", "schema_version", store.SchemaVersion())
 		return nil
 	case "seed":
+		if len(args) > 1 && args[1] == "--demo" {
+			return seedDemo(ctx, cfg, log, os.Stdout)
+		}
+		if len(args) > 1 {
+			fmt.Fprint(stderr, usage)
+			return fmt.Errorf("unknown seed option %q", args[1])
+		}
 		a, err := app.New(ctx, cfg, app.Options{Log: log, DataOnly: true})
 		if err != nil {
 			return err

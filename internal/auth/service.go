@@ -39,6 +39,7 @@ type User struct {
 	PhoneEnc     *string
 	UnitID       *int64 // unit liaisons: their member unit
 	Disabled     bool
+	Demo         bool // made by `wuzha seed --demo`
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

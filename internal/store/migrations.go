@@ -633,4 +633,10 @@ ALTER TABLE attempts ADD COLUMN submit_hash VARCHAR(64) NULL;
 ALTER TABLE notices ADD COLUMN unit_id BIGINT NULL;
 CREATE INDEX idx_notices_unit ON notices (unit_id);
 `},
+	// `wuzha seed --demo` marks the residents and staff accounts it makes
+	// as demo data, so they can be told apart from real people and never
+	// mistaken for them (and a test can check they stay in demo areas).
+	{19, "demo accounts", `
+ALTER TABLE users ADD COLUMN demo BOOLEAN NOT NULL DEFAULT FALSE;
+`},
 }
