@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 
-	"wuzha/internal/app"
 	"wuzha/internal/config"
 	"wuzha/internal/demo"
 )
@@ -14,14 +13,11 @@ import (
 // seedDemo migrates and seeds, then simulates this quarter in the demo
 // areas (once per quarter) and prints what it made.
 func seedDemo(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) error {
-	a, err := app.New(ctx, cfg, app.Options{Log: log})
+	a, err := setUp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	if err := a.Setup(ctx); err != nil {
-		return err
-	}
 	if err := a.SeedRule(ctx); err != nil {
 		return err
 	}

@@ -178,18 +178,29 @@ func userAdd(cfg config.Config, log *slog.Logger, args []string, stdin io.Reader
 	}
 	password := strings.TrimRight(line, "\r\n")
 	ctx := context.Background()
-	a, err := app.New(ctx, cfg, app.Options{Log: log})
+	a, err := setUp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	if err := a.Setup(ctx); err != nil {
-		return err
-	}
 	u, err := a.Auth.CreateUser(ctx, nil, auth.NewUser{Username: *username, Password: password, Role: auth.Role(*role), AreaCode: *areaCode})
 	if err != nil {
 		return err
 	}
 	log.Info("user created", "id", u.ID, "username", u.Username, "role", u.Role, "area_code", u.AreaCode)
 	return nil
+}
+
+// setUp builds the whole application (with the phone vault and sign-in)
+// and migrates and seeds the database, for the commands that write people.
+func setUp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app.App, error) {
+	a, err := app.New(ctx, cfg, app.Options{Log: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Setup(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
 }

@@ -195,18 +195,23 @@ type weighted struct {
 }
 
 func pick(rng *rand.Rand, ws []weighted) string {
+	return ws[weightedIndex(rng, len(ws), func(i int) float64 { return ws[i].w })].code
+}
+
+// weightedIndex draws one of n items with chances proportional to weight.
+func weightedIndex(rng *rand.Rand, n int, weight func(int) float64) int {
 	total := 0.0
-	for _, w := range ws {
-		total += w.w
+	for i := 0; i < n; i++ {
+		total += weight(i)
 	}
 	x := rng.Float64() * total
-	for _, w := range ws {
-		if x < w.w {
-			return w.code
+	for i := 0; i < n; i++ {
+		if x < weight(i) {
+			return i
 		}
-		x -= w.w
+		x -= weight(i)
 	}
-	return ws[len(ws)-1].code
+	return n - 1
 }
 
 func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
@@ -375,18 +380,7 @@ func midnight(t time.Time) time.Time {
 }
 
 func pickDay(rng *rand.Rand, days []day) int {
-	total := 0.0
-	for _, d := range days {
-		total += d.weight
-	}
-	x := rng.Float64() * total
-	for i, d := range days {
-		if x < d.weight {
-			return i
-		}
-		x -= d.weight
-	}
-	return len(days) - 1
+	return weightedIndex(rng, len(days), func(i int) float64 { return days[i].weight })
 }
 
 // lookupResidents finds the demo residents made in an earlier quarter.
