@@ -3,11 +3,12 @@
 // admin, the city's figures, the counties (each with a sufficient sample),
 // the knowledge-gap heatmap, the trend, the assessment, the quarterly
 // report and the rectification items all show data — on a desktop and on a
-// phone.
+// phone; a demo grid worker sees the grid's figures.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { startServer } from './server.mjs'
-import { DESKTOP, PHONE, launchBrowser, newPage, shot } from './browser.mjs'
+import path from 'node:path'
+import { DESKTOP, PHONE, launchBrowser, newPage, screenshotDir, shot } from './browser.mjs'
 import { apiClient, adoptSession } from './api.mjs'
 import { currentQuarter } from '../src/awareness.js'
 
@@ -97,6 +98,7 @@ test('the city admin sees living figures: rate, counties with sufficient samples
   const reads = page.getByTestId('report-warnings') // the warnings' reach: read and acknowledged
   await reads.waitFor()
   assert.ok((await reads.locator('tbody tr').count()) > 0)
+  await reads.screenshot({ path: path.join(screenshotDir, 'demo-report-reach.png') })
   await page.waitForTimeout(500)
   await shot(page, 'demo-report-desktop')
 
@@ -130,4 +132,21 @@ test('on a phone the city figures are living too', { timeout: 300_000 }, async (
   await page.waitForTimeout(500)
   await shot(page, 'demo-report-phone')
   assert.deepEqual(problems, [])
+})
+
+test('a demo grid worker sees the grid\'s figures on a phone', { timeout: 300_000 }, async () => {
+  const county = await apiClient(server.baseURL).get('/areas/330802')
+  const grid = `${county.children[0].code}001001`
+  const client = apiClient(server.baseURL)
+  const p = await client.signIn(`demo-gw-${grid}`, ADMIN.password)
+  assert.equal(p.user.role, 'grid_worker')
+  assert.equal(p.user.area_code, grid)
+  const tab = await newPage(browser, server.baseURL, PHONE)
+  await adoptSession(tab.page, p)
+  await tab.page.goto('/staff/grid')
+  await tab.page.getByTestId('grid-figures').waitFor()
+  await tab.page.getByTestId('rate').waitFor()
+  assert.ok(Number(await tab.page.getByTestId('respondents').innerText()) > 0)
+  await shot(tab.page, 'demo-grid-worker-phone')
+  assert.deepEqual(tab.problems, [])
 })

@@ -146,6 +146,17 @@ func TestSeedDemoIsIdempotentAndStaysInDemoAreas(t *testing.T) {
 	if n := count(t, db, "SELECT COUNT(*) FROM users WHERE demo = ? AND role NOT IN ('resident', 'grid_worker') AND NOT (role = 'admin' AND username = ?)", true, demo.AdminUsername); n != 0 {
 		t.Errorf("%d unexpected demo staff accounts", n)
 	}
+	// The demo staff sign in with the published password, and are not
+	// admin-made accounts.
+	var worker string
+	if err := db.Table("users").Where("demo = ? AND role = ?", true, auth.GridWorker).Order("id").Limit(1).Pluck("username", &worker).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{demo.AdminUsername, worker} {
+		if _, err := a.Auth.Login(ctx, name, demo.Password, auth.Origin{}); err != nil {
+			t.Errorf("sign in as %s: %v", name, err)
+		}
+	}
 	var residents []auth.User
 	if err := db.Where("demo = ? AND role = ?", true, auth.Resident).Limit(50).Find(&residents).Error; err != nil {
 		t.Fatal(err)
