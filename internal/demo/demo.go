@@ -7,11 +7,11 @@
 // and a few rectification items on the weakest demo communities.
 //
 // Everything it makes is demo data: residents and staff accounts carry
-// users.demo = true, residents' phone numbers lie in the reserved range
-// 1990000xxxx–1990999xxxx (reserved by this product, not by the
-// numbering plan: real people may hold them), and every resident, attempt, session, read and
-// item is placed in a demo community or grid (areas.demo = true), never in
-// a real area. The quarter's quiz is the marker: a run that finds it adds
+// users.demo = true, residents' phone numbers lie in the range
+// 1990000xxxx–1990999xxxx (reserved by this product, not by the numbering
+// plan: real people may hold them), and every resident, attempt, session,
+// read and item is placed in a demo community or grid (areas.demo = true),
+// never in a real area. The quarter's quiz is the marker: a run that finds it adds
 // nothing. The data is written as the product writes it (phones sealed and
 // hashed by the vault, attempts drawn and graded by the quiz service, the
 // counting decision by the rule in force, counters folded by awareness.Fold).
