@@ -39,6 +39,7 @@ type User struct {
 	PhoneEnc     *string
 	UnitID       *int64 // unit liaisons: their member unit
 	Disabled     bool
+	Demo         bool // made by `wuzha seed --demo`
 	// Name is a staff user's real name (姓名); StaffPhoneHash finds a staff
 	// user by the phone sealed in PhoneEnc (PhoneHash is residents' sign-in
 	// key and stays empty for staff).

@@ -633,6 +633,12 @@ ALTER TABLE attempts ADD COLUMN submit_hash VARCHAR(64) NULL;
 ALTER TABLE notices ADD COLUMN unit_id BIGINT NULL;
 CREATE INDEX idx_notices_unit ON notices (unit_id);
 `},
+	// `wuzha seed --demo` marks the residents and staff accounts it makes
+	// as demo data, so they can be told apart from real people and never
+	// mistaken for them (and a test can check they stay in demo areas).
+	{19, "demo accounts", `
+ALTER TABLE users ADD COLUMN demo BOOLEAN NOT NULL DEFAULT FALSE;
+`},
 	// Running a city's staff: a staff user's name and phone (sealed in
 	// phone_enc like a resident's; found by staff_phone_hash, never by
 	// phone_hash, so a staff phone can never sign in by SMS as a resident),
