@@ -12,3 +12,5 @@ export const prizeQR = (code) => api.download(path('me', 'prizes', code, 'qr.png
 export const attempts = (query) => api.get('/me/attempts', query)
 /** close closes (注销) the resident's account. */
 export const close = () => api.del('/me')
+/** changePassword changes a staff user's own password. */
+export const changePassword = (body) => api.post('/me/password', body)
