@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -30,6 +32,9 @@ const (
 type DB struct {
 	*gorm.DB
 	Dialect Dialect
+	// retries counts transactions Tx ran again (pointer: a DB is copied
+	// by value in places, the count stays one).
+	retries *atomic.Int64
 }
 
 // Options tune Open; the zero value is the production default.
@@ -75,7 +80,7 @@ func Open(dsn, sqlitePath string, opt Options) (*DB, error) {
 		sqlDB.SetMaxOpenConns(1)
 		sqlDB.SetMaxIdleConns(1)
 		sqlDB.SetConnMaxLifetime(0)
-		return &DB{DB: g, Dialect: SQLite}, nil
+		return &DB{DB: g, Dialect: SQLite, retries: new(atomic.Int64)}, nil
 	case strings.HasPrefix(dsn, "mysql://"):
 		mc, err := mysqldrv.ParseDSN(strings.TrimPrefix(dsn, "mysql://"))
 		if err != nil {
@@ -134,7 +139,7 @@ func Open(dsn, sqlitePath string, opt Options) (*DB, error) {
 		sqlDB.SetMaxIdleConns(n)
 		sqlDB.SetConnMaxLifetime(30 * time.Minute)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		return &DB{DB: g, Dialect: MySQL}, nil
+		return &DB{DB: g, Dialect: MySQL, retries: new(atomic.Int64)}, nil
 	default:
 		return nil, errors.New("store: WUZHA_DB_DSN must be empty (SQLite), sqlite://PATH or mysql://USER:PASS@tcp(HOST:PORT)/DB")
 	}
@@ -160,8 +165,51 @@ func (db *DB) Close() error {
 
 // Tx runs fn in one transaction on ctx. Inside fn, use only tx: on SQLite the
 // pool has one connection, so touching the outer DB would wait forever.
+//
+// A transaction the database aborts as a deadlock (MySQL/MariaDB error
+// 1213, which is also how a Galera node reports a certification conflict at
+// commit, or a transaction brute-force aborted by a replicated one) is
+// rolled back whole and fn runs again, up to TxAttempts times with a short
+// random pause: the database asks for exactly that ("try restarting
+// transaction"). So fn must be safe to run again: everything it does goes
+// through tx (which the rollback undoes), and what it leaves behind for the
+// caller is set afresh on every run. Side effects that cannot be undone —
+// sending an SMS, calling out — belong after Tx returns, never inside fn.
 func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return db.WithContext(ctx).Transaction(fn)
+	for attempt := 1; ; attempt++ {
+		err := db.WithContext(ctx).Transaction(fn)
+		if err == nil || !IsRetryable(err) || attempt == TxAttempts {
+			return err
+		}
+		db.retries.Add(1)
+		// 1–4 ms, then 2–8 ms, …: enough for the winner to commit.
+		pause := time.Duration(attempt) * (time.Millisecond + time.Duration(rand.Int64N(int64(3*time.Millisecond))))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+}
+
+// TxAttempts bounds how many times Tx runs a transaction that keeps being
+// aborted as a deadlock or certification conflict.
+const TxAttempts = 5
+
+// TxRetries is how many transactions Tx has run again after a deadlock or
+// certification conflict since the DB was opened.
+func (db *DB) TxRetries() int64 { return db.retries.Load() }
+
+// IsRetryable reports whether err is the database aborting a transaction
+// that may succeed when run again: a deadlock (MySQL/MariaDB 1213, Galera's
+// certification conflicts included) or SQLite's busy/locked.
+func IsRetryable(err error) bool {
+	var me *mysqldrv.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1213
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked") || strings.Contains(msg, "database table is locked")
 }
 
 // IsUniqueViolation reports whether err is a duplicate-key error.
