@@ -91,6 +91,11 @@ func New(d Deps) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newMetrics(reg)
+	if db, ok := d.DB.(interface{ TxRetries() int64 }); ok {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "wuzha_db_tx_retries_total", Help: "Transactions run again after the database aborted them as a deadlock or a Galera certification conflict.",
+		}, func() float64 { return float64(db.TxRetries()) }))
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "wuzha",
 		ErrorHandler:          s.handleError,
