@@ -29,7 +29,12 @@ cleanup() {
   for pid in "${INST_PIDS[@]}" "${PIDS[@]}"; do
     [ "$pid" != 0 ] && kill "$pid" 2>/dev/null
   done
-  sleep 1
+  for _ in $(seq 50); do # up to 10 s for a clean stop
+    local alive=0
+    for pid in "${INST_PIDS[@]}" "${PIDS[@]}"; do [ "$pid" != 0 ] && kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.2
+  done
   for pid in "${INST_PIDS[@]}" "${PIDS[@]}"; do
     [ "$pid" != 0 ] && kill -9 "$pid" 2>/dev/null
   done

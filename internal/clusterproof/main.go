@@ -127,6 +127,11 @@ func (p *proof) run() error {
 		return fmt.Errorf("prepare: %w", err)
 	}
 	p.timedLoad()
+	// The phases below address every instance directly: wait until the
+	// one whose process or database was killed is back.
+	if err := p.waitReady(); err != nil {
+		return err
+	}
 	if err := p.doubleSubmits(); err != nil {
 		return fmt.Errorf("double submits: %w", err)
 	}
@@ -143,6 +148,17 @@ func (p *proof) run() error {
 		return err
 	}
 	return p.verifyAwareness()
+}
+
+func (p *proof) waitReady() error {
+	for _, base := range p.inst {
+		for t0 := time.Now(); call("GET", base+"/readyz", "", nil, nil).status != 200; time.Sleep(250 * time.Millisecond) {
+			if time.Since(t0) > 3*time.Minute {
+				return fmt.Errorf("%s did not become ready again", base)
+			}
+		}
+	}
+	return nil
 }
 
 // ---- HTTP ----

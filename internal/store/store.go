@@ -4,13 +4,17 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -145,13 +149,52 @@ func Open(dsn, sqlitePath string, opt Options) (*DB, error) {
 	}
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers and, on a Galera node, that the
+// node takes queries: a node that is starting, rejoining or cut off from
+// the cluster's majority accepts connections but refuses statements with
+// error 1047 (wsrep_ready OFF), so an instance on it is not ready.
 func (db *DB) Ping(ctx context.Context) error {
 	sqlDB, err := db.DB.DB()
 	if err != nil {
 		return err
 	}
-	return sqlDB.PingContext(ctx)
+	if err := sqlDB.PingContext(ctx); err != nil || db.Dialect != MySQL {
+		return err
+	}
+	// MariaDB reports wsrep_ready OFF when it is no Galera node at all
+	// (wsrep_on OFF); MySQL has neither.
+	show := func(q string) (string, error) {
+		var name, value string
+		err := sqlDB.QueryRowContext(ctx, q).Scan(&name, &value)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", nil
+		}
+		return value, err
+	}
+	on, err := show("SHOW GLOBAL VARIABLES LIKE 'wsrep_on'")
+	if err != nil || on != "ON" {
+		return err
+	}
+	ready, err := show("SHOW GLOBAL STATUS LIKE 'wsrep_ready'")
+	if err == nil && ready != "ON" {
+		err = errors.New("store: Galera node not ready (wsrep_ready " + ready + ")")
+	}
+	return err
+}
+
+// IsUnavailable reports whether err says the database could not be
+// reached or would not take the statement right now: the connection was
+// refused or broken, or a Galera node is not ready (1047) or shutting down
+// (1053). A request that failed so changed nothing it can observe — or, if
+// its commit was under way, a retry with the same idempotency key finds
+// the stored result — so it is answered 503, to be tried again.
+func IsUnavailable(err error) bool {
+	var me *mysqldrv.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1047 || me.Number == 1053 || me.Number == 1927
+	}
+	var ne net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysqldrv.ErrInvalidConn) || errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // Close closes the pool.

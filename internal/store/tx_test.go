@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"sync"
@@ -115,5 +116,42 @@ func TestTxRetriesRealDeadlock(t *testing.T) {
 	db.Raw("SELECT balance FROM tx_accounts WHERE id = 1").Scan(&one)
 	if sum != 200 || one != 100 {
 		t.Fatalf("balances: sum %d, account 1 %d; want 200 and 100 (both transfers applied once)", sum, one)
+	}
+}
+
+// Errors that mean "the database is not there right now" are told apart
+// from the rest: the API answers them 503 so clients try again.
+func TestIsUnavailable(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&mysqldrv.MySQLError{Number: 1047, Message: "WSREP has not yet prepared node for application use"}, true},
+		{fmt.Errorf("auth: authenticate: %w", &mysqldrv.MySQLError{Number: 1053}), true},
+		{fmt.Errorf("quiz: %w", driver.ErrBadConn), true},
+		{&mysqldrv.MySQLError{Number: 1213}, false},
+		{&mysqldrv.MySQLError{Number: 1062}, false},
+		{errors.New("boom"), false},
+	} {
+		if got := store.IsUnavailable(tc.err); got != tc.want {
+			t.Errorf("IsUnavailable(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+	// A server that is not listening: refused, hence unavailable.
+	db, err := store.Open("mysql://root@tcp(127.0.0.1:1)/none", "", store.Options{MaxOpen: 1})
+	if err == nil {
+		err = db.Ping(context.Background())
+		db.Close()
+	}
+	if err == nil || !store.IsUnavailable(err) {
+		t.Fatalf("a closed port: %v, want an unavailable error", err)
+	}
+}
+
+// Ping says a plain MariaDB/MySQL server (no Galera) is ready.
+func TestPingPlainServer(t *testing.T) {
+	db := testkit.OpenMySQL(t)
+	if err := db.Ping(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
