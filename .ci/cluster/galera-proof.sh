@@ -99,8 +99,9 @@ kill_node_and_rejoin() {
     curl -fsS -o /dev/null "http://127.0.0.1:$((BASE_PORT + 3))/readyz" 2>/dev/null || break
     sleep 0.2
   done
-  log "instance 3 answers /readyz $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((BASE_PORT + 3))/readyz"); cluster size now $(node_sql 1 "SHOW STATUS LIKE 'wsrep_cluster_size'" | cut -f2)"
-  sleep 5
+  log "instance 3 answers /readyz $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((BASE_PORT + 3))/readyz"): HAProxy takes it out"
+  sleep 8
+  log "cluster size now $(node_sql 1 "SHOW STATUS LIKE 'wsrep_cluster_size'" | cut -f2); the load goes on through instances 1 and 2"
   log "starting node 3 again (it rejoins by state transfer)"
   start_node 3
   wait_synced 3
