@@ -245,14 +245,12 @@ func (db *DB) TxRetries() int64 { return db.retries.Load() }
 
 // IsRetryable reports whether err is the database aborting a transaction
 // that may succeed when run again: a deadlock (MySQL/MariaDB 1213, Galera's
-// certification conflicts included) or SQLite's busy/locked.
+// certification conflicts included). SQLite has one writer connection and
+// waits for its lock (busy_timeout) instead; a busy error after that wait
+// is not worth another.
 func IsRetryable(err error) bool {
 	var me *mysqldrv.MySQLError
-	if errors.As(err, &me) {
-		return me.Number == 1213
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked") || strings.Contains(msg, "database table is locked")
+	return errors.As(err, &me) && me.Number == 1213
 }
 
 // IsUniqueViolation reports whether err is a duplicate-key error.
