@@ -8,7 +8,7 @@ BIN     ?= bin/wuzha
 NPM     ?= npm
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.js frontend/package.json
 
-.PHONY: run demo build frontend test test-go test-frontend test-e2e lint vulncheck fuzz docker chromium clean
+.PHONY: run demo build frontend test test-go test-frontend test-e2e lint vulncheck fuzz docker chromium clean proof-haproxy proof-galera
 
 ## run: build the frontend if needed, fill this quarter's demo activity into the demo
 ## areas once (wuzha seed --demo; skipped with DEMO=0 or WUZHA_ENV=production), then
@@ -86,6 +86,14 @@ fuzz:
 	  echo "== fuzz $$name in $$pkg for $(FUZZTIME)"; \
 	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -parallel 2 $$pkg; \
 	done
+
+## proof-haproxy: three instances behind HAProxy on one MariaDB (PROOF_MYSQL) and Redis, one killed under load; checks exactly-once, stock, shared limits, awareness
+proof-haproxy:
+	bash .ci/cluster/haproxy-proof.sh
+
+## proof-galera: the same on a three-node MariaDB Galera cluster (one node killed under load), then the submit benchmark on it; needs root for apt-get and the mysql user
+proof-galera:
+	bash .ci/cluster/galera-proof.sh
 
 ## docker: build the container image (needs a Docker engine)
 docker:

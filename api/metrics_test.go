@@ -138,8 +138,11 @@ func TestMetricsAccess(t *testing.T) {
 		testkit.Want(t, e.Call("GET", "/metrics", "wrong-token-of-some-length", nil), 403, "metrics_forbidden")
 		r := e.Call("GET", "/metrics", "a-long-metrics-token", nil)
 		testkit.Want(t, r, 200)
-		if !strings.Contains(string(r.Body), "go_goroutines") {
-			t.Fatalf("no figures: %.300s", r.Body)
+		// The store's retried transactions (deadlocks, Galera conflicts) too.
+		for _, series := range []string{"go_goroutines", "wuzha_db_tx_retries_total"} {
+			if !strings.Contains(string(r.Body), series) {
+				t.Fatalf("no %s: %.300s", series, r.Body)
+			}
 		}
 	})
 	t.Run("loopback", func(t *testing.T) {

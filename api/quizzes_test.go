@@ -36,6 +36,13 @@ type quizFixture struct {
 // three the editor wrote: one single, one multiple, one true/false.
 func newQuizFixture(t *testing.T, e *testkit.Env, extra map[string]any) *quizFixture {
 	t.Helper()
+	return newQuizFixtureN(t, e, 3, extra)
+}
+
+// newQuizFixtureN is newQuizFixture with n ≥ 3 questions: the three, then
+// single-choice ones (the load benchmark's ten-question quiz).
+func newQuizFixtureN(t *testing.T, e *testkit.Env, n int, extra map[string]any) *quizFixture {
+	t.Helper()
 	f := &quizFixture{e: e, questions: map[int64]bankQuestion{}}
 	area := "330802"
 	if a, ok := extra["area_code"].(string); ok {
@@ -51,6 +58,11 @@ func newQuizFixture(t *testing.T, e *testkit.Env, extra map[string]any) *quizFix
 		{"kind": "single", "stem": "接到自称公安的电话要求把钱转到安全账户，应该怎么做？", "options": []map[string]string{{"key": "A", "text": "按要求转账"}, {"key": "B", "text": "挂断并拨打110核实"}, {"key": "C", "text": "先转一半"}, {"key": "D", "text": "告诉对方银行卡密码"}}, "answer": []string{"B"}, "explanation": "公安机关不会要求转账到所谓安全账户，挂断后拨打110核实。", "fraud_type": "police_impersonation", "difficulty": 1},
 		{"kind": "multiple", "stem": "以下哪些是刷单诈骗的常见特征？", "options": []map[string]string{{"key": "A", "text": "先返小额佣金"}, {"key": "B", "text": "要求垫付资金"}, {"key": "C", "text": "正规公司劳动合同"}, {"key": "D", "text": "以卡单为由要求继续转账"}}, "answer": []string{"A", "B", "D"}, "explanation": "先给甜头、再要垫资、以卡单为由继续要钱，都是刷单诈骗的套路。", "fraud_type": "brushing", "difficulty": 2},
 		{"kind": "true_false", "stem": "96110 是全国反诈预警劝阻专线。", "options": []map[string]string{{"key": "A", "text": "正确"}, {"key": "B", "text": "错误"}}, "answer": []string{"A"}, "explanation": "96110 来电多为反诈预警劝阻，请务必接听。", "fraud_type": "other", "difficulty": 1},
+	}
+	for i := len(bodies); i < n; i++ {
+		bodies = append(bodies, map[string]any{"kind": "single", "stem": fmt.Sprintf("第 %d 题：陌生人发来链接说可以领取补贴，需要填写银行卡号和验证码，应该怎么做？", i+1),
+			"options": []map[string]string{{"key": "A", "text": "立即填写领取"}, {"key": "B", "text": "不点链接，向官方渠道核实"}, {"key": "C", "text": "把验证码发给对方"}},
+			"answer":  []string{"B"}, "explanation": "补贴不会通过陌生链接发放，验证码绝不能告诉他人。", "fraud_type": "other", "difficulty": 1})
 	}
 	var ids []int64
 	for _, b := range bodies {
@@ -75,7 +87,7 @@ func newQuizFixture(t *testing.T, e *testkit.Env, extra map[string]any) *quizFix
 	}
 	body := map[string]any{"title": "柯城反诈有奖问答", "area_code": "330802", "audience": "residents",
 		"starts_at": time.Now().Add(-time.Hour).Format(time.RFC3339), "ends_at": time.Now().Add(24 * time.Hour).Format(time.RFC3339),
-		"question_count": 3, "pass_score": 60, "time_limit_s": 600, "max_attempts": 2, "core_question_ids": ids, "min_seconds_per_question": 0}
+		"question_count": n, "pass_score": 60, "time_limit_s": 600, "max_attempts": 2, "core_question_ids": ids, "min_seconds_per_question": 0}
 	for k, v := range extra {
 		body[k] = v
 	}

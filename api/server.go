@@ -29,6 +29,7 @@ import (
 	"wuzha/internal/quiz"
 	"wuzha/internal/ratelimit"
 	"wuzha/internal/session"
+	"wuzha/internal/store"
 	"wuzha/internal/supervision"
 	"wuzha/internal/taxonomy"
 	"wuzha/internal/workbench"
@@ -93,6 +94,11 @@ func New(d Deps) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newMetrics(reg)
+	if db, ok := d.DB.(interface{ TxRetries() int64 }); ok {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "wuzha_db_tx_retries_total", Help: "Transactions run again after the database aborted them as a deadlock or a Galera certification conflict.",
+		}, func() float64 { return float64(db.TxRetries()) }))
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "wuzha",
 		ErrorHandler:          s.handleError,
@@ -175,6 +181,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 				p.Code, p.Detail = "error", fe.Message
 			}
 		}
+	} else if store.IsUnavailable(err) {
+		// The instance's database is gone for now (a node restarting):
+		// 503, which clients and balancers take as "try again".
+		s.Log.Warn("database unavailable", "request_id", p.RequestID, "method", c.Method(), "route", routeOf(c), "err", err)
+		p.Status, p.Code, p.Detail, retry = 503, "database_unavailable", "服务暂时不可用，请稍后重试", time.Second
 	} else {
 		s.Log.Error("unhandled error", "request_id", p.RequestID, "method", c.Method(), "route", routeOf(c), "err", err)
 		p.Status, p.Code, p.Detail = 500, "internal_error", "服务器内部错误，请稍后再试"

@@ -100,7 +100,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	if a.DB == nil {
 		err := Retry(ctx, o.Log, "open database", o.Wait, func() (err error) {
-			a.DB, err = store.Open(cfg.DBDSN, cfg.SQLitePath(), store.Options{})
+			a.DB, err = store.Open(cfg.DBDSN, cfg.SQLitePath(), store.Options{MaxOpen: cfg.DBPool})
 			return err
 		})
 		if err != nil {

@@ -40,6 +40,7 @@ type Config struct {
 	IdleTimeout    time.Duration  // WUZHA_STAFF_IDLE_TIMEOUT: a staff sign-in ends after this long without a request
 	BodyLimit      int            // WUZHA_BODY_LIMIT bytes
 	DBWait         time.Duration  // WUZHA_DB_WAIT: how long serve retries an unreachable database at start
+	DBPool         int            // WUZHA_DB_POOL: MySQL connections per instance (0: store's default, 64)
 	LogLevel       slog.Level     // WUZHA_LOG_LEVEL
 	// The assessment rule: WUZHA_TARGET_RATE, WUZHA_TARGET_COVERAGE, WUZHA_MIN_RESPONDENTS.
 	TargetRate     float64
@@ -92,6 +93,15 @@ func Load() (Config, error) {
 	}
 	if c.DBWait, err = duration("WUZHA_DB_WAIT", 60*time.Second); err != nil {
 		return c, err
+	}
+	// Several instances on one MySQL server: instances × pool must stay
+	// under its max_connections (151 by default).
+	if v := os.Getenv("WUZHA_DB_POOL"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 1000 {
+			return c, fmt.Errorf("config: WUZHA_DB_POOL must be a number of connections from 2 to 1000, not %q", v)
+		}
+		c.DBPool = n
 	}
 	if v := os.Getenv("WUZHA_BODY_LIMIT"); v != "" {
 		n, err := strconv.Atoi(v)

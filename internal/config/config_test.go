@@ -93,7 +93,7 @@ func TestProductionRefusesMissingOrShortSecrets(t *testing.T) {
 
 func TestBadValues(t *testing.T) {
 	for _, kv := range [][2]string{{"WUZHA_ENV", "staging"}, {"WUZHA_ACCESS_TTL", "soon"}, {"WUZHA_TRUSTED_PROXIES", "10.0.0.1,not-an-ip"}, {"WUZHA_BODY_LIMIT", "12"},
-		{"WUZHA_METRICS_ALLOW", "10.0.0.0/8,nope"}, {"WUZHA_METRICS_TOKEN", "short"}, {"WUZHA_DB_WAIT", "-1s"}} {
+		{"WUZHA_METRICS_ALLOW", "10.0.0.0/8,nope"}, {"WUZHA_METRICS_TOKEN", "short"}, {"WUZHA_DB_WAIT", "-1s"}, {"WUZHA_DB_POOL", "1"}, {"WUZHA_DB_POOL", "many"}} {
 		t.Run(kv[0], func(t *testing.T) {
 			clearEnv(t)
 			t.Setenv(kv[0], kv[1])

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"wuzha/internal/auth"
 	"wuzha/internal/rule"
@@ -116,13 +117,13 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 		// in force as this transaction reads it, and kept on the attempt: a
 		// counting quiz that falls below a later rule stops counting from
 		// that moment, and a rebuild of the counters gives the same answer.
-		counting := q.Audience == Residents && q.CountsForAwareness
-		if counting {
-			r, err := rule.Load(tx)
-			if err != nil {
-				return err
-			}
-			counting = r.Admits(q.PassScore, q.QuestionCount, q.MinSecondsPerQuestion)
+		// The rule is read by the UPDATE itself (one round trip less per
+		// submission): the same row rule.Load reads, or the default rule
+		// when none is stored.
+		counting := clause.Expr{SQL: "FALSE"}
+		if q.Audience == Residents && q.CountsForAwareness {
+			counting = clause.Expr{SQL: `COALESCE((SELECT pass_score <= ? AND min_questions <= ? AND min_seconds_per_question <= ? FROM assessment_rules WHERE id = 1), ?)`,
+				Vars: []any{q.PassScore, q.QuestionCount, q.MinSecondsPerQuestion, rule.Default().Admits(q.PassScore, q.QuestionCount, q.MinSecondsPerQuestion)}}
 		}
 		// A counting attempt is left pending for the awareness counters,
 		// which awareness.Fold keeps off this transaction.

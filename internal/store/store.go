@@ -4,11 +4,17 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -30,6 +36,9 @@ const (
 type DB struct {
 	*gorm.DB
 	Dialect Dialect
+	// retries counts transactions Tx ran again (pointer: a DB is copied
+	// by value in places, the count stays one).
+	retries *atomic.Int64
 }
 
 // Options tune Open; the zero value is the production default.
@@ -75,7 +84,7 @@ func Open(dsn, sqlitePath string, opt Options) (*DB, error) {
 		sqlDB.SetMaxOpenConns(1)
 		sqlDB.SetMaxIdleConns(1)
 		sqlDB.SetConnMaxLifetime(0)
-		return &DB{DB: g, Dialect: SQLite}, nil
+		return &DB{DB: g, Dialect: SQLite, retries: new(atomic.Int64)}, nil
 	case strings.HasPrefix(dsn, "mysql://"):
 		mc, err := mysqldrv.ParseDSN(strings.TrimPrefix(dsn, "mysql://"))
 		if err != nil {
@@ -134,19 +143,58 @@ func Open(dsn, sqlitePath string, opt Options) (*DB, error) {
 		sqlDB.SetMaxIdleConns(n)
 		sqlDB.SetConnMaxLifetime(30 * time.Minute)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		return &DB{DB: g, Dialect: MySQL}, nil
+		return &DB{DB: g, Dialect: MySQL, retries: new(atomic.Int64)}, nil
 	default:
 		return nil, errors.New("store: WUZHA_DB_DSN must be empty (SQLite), sqlite://PATH or mysql://USER:PASS@tcp(HOST:PORT)/DB")
 	}
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers and, on a Galera node, that the
+// node takes queries: a node that is starting, rejoining or cut off from
+// the cluster's majority accepts connections but refuses statements with
+// error 1047 (wsrep_ready OFF), so an instance on it is not ready.
 func (db *DB) Ping(ctx context.Context) error {
 	sqlDB, err := db.DB.DB()
 	if err != nil {
 		return err
 	}
-	return sqlDB.PingContext(ctx)
+	if err := sqlDB.PingContext(ctx); err != nil || db.Dialect != MySQL {
+		return err
+	}
+	// MariaDB reports wsrep_ready OFF when it is no Galera node at all
+	// (wsrep_on OFF); MySQL has neither.
+	show := func(q string) (string, error) {
+		var name, value string
+		err := sqlDB.QueryRowContext(ctx, q).Scan(&name, &value)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", nil
+		}
+		return value, err
+	}
+	on, err := show("SHOW GLOBAL VARIABLES LIKE 'wsrep_on'")
+	if err != nil || on != "ON" {
+		return err
+	}
+	ready, err := show("SHOW GLOBAL STATUS LIKE 'wsrep_ready'")
+	if err == nil && ready != "ON" {
+		err = errors.New("store: Galera node not ready (wsrep_ready " + ready + ")")
+	}
+	return err
+}
+
+// IsUnavailable reports whether err says the database could not be
+// reached or would not take the statement right now: the connection was
+// refused or broken, or a Galera node is not ready (1047) or shutting down
+// (1053). A request that failed so changed nothing it can observe — or, if
+// its commit was under way, a retry with the same idempotency key finds
+// the stored result — so it is answered 503, to be tried again.
+func IsUnavailable(err error) bool {
+	var me *mysqldrv.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1047 || me.Number == 1053 || me.Number == 1927
+	}
+	var ne net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysqldrv.ErrInvalidConn) || errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // Close closes the pool.
@@ -160,8 +208,49 @@ func (db *DB) Close() error {
 
 // Tx runs fn in one transaction on ctx. Inside fn, use only tx: on SQLite the
 // pool has one connection, so touching the outer DB would wait forever.
+//
+// A transaction the database aborts as a deadlock (MySQL/MariaDB error
+// 1213, which is also how a Galera node reports a certification conflict at
+// commit, or a transaction brute-force aborted by a replicated one) is
+// rolled back whole and fn runs again, up to TxAttempts times with a short
+// random pause: the database asks for exactly that ("try restarting
+// transaction"). So fn must be safe to run again: everything it does goes
+// through tx (which the rollback undoes), and what it leaves behind for the
+// caller is set afresh on every run. Side effects that cannot be undone —
+// sending an SMS, calling out — belong after Tx returns, never inside fn.
 func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return db.WithContext(ctx).Transaction(fn)
+	for attempt := 1; ; attempt++ {
+		err := db.WithContext(ctx).Transaction(fn)
+		if err == nil || !IsRetryable(err) || attempt == TxAttempts {
+			return err
+		}
+		db.retries.Add(1)
+		// 1–4 ms, then 2–8 ms, …: enough for the winner to commit.
+		pause := time.Duration(attempt) * (time.Millisecond + time.Duration(rand.Int64N(int64(3*time.Millisecond))))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+}
+
+// TxAttempts bounds how many times Tx runs a transaction that keeps being
+// aborted as a deadlock or certification conflict.
+const TxAttempts = 5
+
+// TxRetries is how many transactions Tx has run again after a deadlock or
+// certification conflict since the DB was opened.
+func (db *DB) TxRetries() int64 { return db.retries.Load() }
+
+// IsRetryable reports whether err is the database aborting a transaction
+// that may succeed when run again: a deadlock (MySQL/MariaDB 1213, Galera's
+// certification conflicts included). SQLite has one writer connection and
+// waits for its lock (busy_timeout) instead; a busy error after that wait
+// is not worth another.
+func IsRetryable(err error) bool {
+	var me *mysqldrv.MySQLError
+	return errors.As(err, &me) && me.Number == 1213
 }
 
 // IsUniqueViolation reports whether err is a duplicate-key error.
