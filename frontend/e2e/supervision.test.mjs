@@ -111,7 +111,14 @@ async function calm(page) {
 /** signedIn opens a browser page signed in as user, on a phone or a desktop. */
 async function signedIn(user, device) {
   const client = apiClient(server.baseURL)
-  const pair = await client.signIn(user.username, user.password)
+  let pair = await client.signIn(user.username, user.password)
+  if (pair.must_change_password) {
+    // A user an admin created changes the initial password at first sign-in.
+    const changed = `${user.password}-x`
+    await client.post('/me/password', { old_password: user.password, new_password: changed })
+    user.password = changed
+    pair = await client.signIn(user.username, changed)
+  }
   const opened = await newPage(browser, server.baseURL, device)
   await adoptSession(opened.page, pair)
   return opened
