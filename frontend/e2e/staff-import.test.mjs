@@ -1,13 +1,14 @@
 // An admin imports 200 grid workers from an Excel file through the page,
 // downloads their initial passwords, finds one by name; that grid worker
 // signs in for the first time, is made to change the password, and lands on
-// the home page.
+// the home page, where the grid's residents who have not answered are listed.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, test } from 'node:test'
+import { apiClient } from './api.mjs'
 import { startServer } from './server.mjs'
 import { DESKTOP, launchBrowser, newPage, PHONE, shot } from './browser.mjs'
 
@@ -109,6 +110,11 @@ test('an admin imports 200 grid workers; one signs in, changes the initial passw
   assert.deepEqual(problems.filter((p) => !/Failed to load resource/.test(p)), [])
   await context.close()
 
+  // A resident of the worker's grid who has not answered this quarter.
+  const resident = apiClient(server.baseURL)
+  await resident.signInResident(server, '13905719876')
+  await resident.put('/me/profile', { age_band: '60p', occupation: 'retiree', grid_code: GRIDS[137 % GRIDS.length], consent: true })
+
   // The worker, on a phone: the initial password signs in, but only to 修改密码.
   const gw = await newPage(browser, server.baseURL, PHONE)
   await signIn(gw.page, TARGET.username, initial)
@@ -129,6 +135,10 @@ test('an admin imports 200 grid workers; one signs in, changes the initial passw
   // A grid worker's home page is 我的网格.
   await gw.page.waitForURL('**/staff/grid')
   await gw.page.getByTestId('console-user').getByText(TARGET.username).waitFor()
+  // …where the grid's residents who have not answered are listed, masked, for door-to-door visits.
+  const unanswered = gw.page.getByTestId('unanswered')
+  await unanswered.getByTestId('unanswered-total').getByText('1 人').waitFor()
+  assert.deepEqual(await unanswered.getByTestId('unanswered-phone').allTextContents(), ['139****9876'])
   await shot(gw.page, 'staff-first-sign-in-home-phone')
   assert.deepEqual(gw.problems.filter((p) => !/Failed to load resource/.test(p)), [])
   await gw.context.close()
