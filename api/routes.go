@@ -150,6 +150,7 @@ func (s *Server) routes() {
 	v1.Patch("/users/:id", s.guard(roles(auth.Admin)), s.updateUser)
 	v1.Post("/users/:id/unlock-login", s.guard(roles(auth.Admin)), s.unlockLogin)
 	v1.Get("/audit", s.guard(roles(auth.Admin)), s.listAudit)
+	v1.Get("/audit/actions", s.guard(roles(auth.Admin)), s.listAuditActions)
 
 	v1.Use(s.apiNotFound)
 	app.Use(s.frontend)

@@ -103,6 +103,9 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	db := a.DB
 	a.Areas, a.Codes, a.Audit = area.NewStore(db), taxonomy.NewStore(db), audit.NewStore(db)
+	a.Audit.Names = func(ctx context.Context, ids []int64) (map[int64]string, error) {
+		return auth.DisplayNames(ctx, db.DB, ids)
+	}
 	a.Content = content.NewService(db, a.Areas, a.Codes)
 	a.Quiz = quiz.NewService(db, a.Areas, a.Codes)
 	a.Sessions = session.NewService(db, a.Areas, a.Quiz)

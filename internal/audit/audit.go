@@ -85,8 +85,11 @@ type Filter struct {
 	Limit     int
 }
 
-// Store reads the audit log.
-type Store struct{ db *store.DB }
+// Store reads the audit log. Names, when set, resolves actors' display names.
+type Store struct {
+	db    *store.DB
+	Names NameFunc
+}
 
 // NewStore returns a Store over db.
 func NewStore(db *store.DB) *Store { return &Store{db: db} }
@@ -108,6 +111,30 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Entry, error) {
 		return nil, fmt.Errorf("audit: list: %w", err)
 	}
 	return out, nil
+}
+
+// ListViews is List as the audit page shows it (see Views).
+func (s *Store) ListViews(ctx context.Context, f Filter) ([]View, error) {
+	entries, err := s.List(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return Views(ctx, entries, s.Names)
+}
+
+// ActionOption is one action the audit page can filter by.
+type ActionOption struct {
+	Action string `json:"action"`
+	Name   string `json:"name"`
+}
+
+// ActionOptions lists every named action, ordered by action.
+func ActionOptions() []ActionOption {
+	out := []ActionOption{}
+	for _, a := range sortedActions() {
+		out = append(out, ActionOption{Action: a, Name: Actions[a]})
+	}
+	return out
 }
 
 func likePrefix(p string) string {

@@ -445,11 +445,13 @@ func (s *Service) List(ctx context.Context, c auth.Caller, f Filter) ([]Summary,
 
 // VersionInfo is one entry of a warning's edit history.
 type VersionInfo struct {
-	Version   int       `json:"version"`
-	Title     string    `json:"title"`
-	EditorID  *int64    `json:"editor_id"`
-	CreatedAt time.Time `json:"created_at"`
-	Live      bool      `json:"live"`
+	Version  int    `json:"version"`
+	Title    string `json:"title"`
+	EditorID *int64 `json:"editor_id"`
+	// EditorName is the editor's display name (auth.DisplayNames).
+	EditorName string    `json:"editor_name"`
+	CreatedAt  time.Time `json:"created_at"`
+	Live       bool      `json:"live"`
 }
 
 // History lists a warning's versions, newest first.
@@ -462,9 +464,22 @@ func (s *Service) History(ctx context.Context, c auth.Caller, id int64) ([]Versi
 	if err := s.db.WithContext(ctx).Where("warning_id = ?", w.ID).Order("version DESC").Find(&vs).Error; err != nil {
 		return nil, err
 	}
+	var ids []int64
+	for _, v := range vs {
+		if v.EditorID != nil {
+			ids = append(ids, *v.EditorID)
+		}
+	}
+	names, err := auth.DisplayNames(ctx, s.db.DB, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]VersionInfo, len(vs))
 	for i, v := range vs {
 		out[i] = VersionInfo{Version: v.Version, Title: v.Title, EditorID: v.EditorID, CreatedAt: v.CreatedAt, Live: w.LiveVersionID != nil && *w.LiveVersionID == v.ID && w.Status != Archived}
+		if v.EditorID != nil {
+			out[i].EditorName = names[*v.EditorID]
+		}
 	}
 	return out, nil
 }
