@@ -67,7 +67,9 @@ func TestAuditAndVersionsReadInChinese(t *testing.T) {
 		}
 	}
 
-	var actions struct{ Items []struct{ Action, Name string } }
+	var actions struct {
+		Items []struct{ Action, Name string }
+	}
 	e.Call("GET", "/api/v1/audit/actions", root, nil).JSON(t, &actions)
 	if len(actions.Items) < 40 {
 		t.Fatalf("only %d named actions", len(actions.Items))

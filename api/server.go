@@ -26,6 +26,7 @@ import (
 	"wuzha/internal/config"
 	"wuzha/internal/content"
 	"wuzha/internal/fault"
+	"wuzha/internal/picture"
 	"wuzha/internal/quiz"
 	"wuzha/internal/ratelimit"
 	"wuzha/internal/session"
@@ -52,6 +53,7 @@ type Deps struct {
 	Codes          *taxonomy.Store
 	Audit          *audit.Store
 	Supervision    *supervision.Service
+	Pictures       *picture.Store
 	Limiter        ratelimit.Limiter
 	Frontend       fs.FS
 	TrustedProxies []netip.Prefix

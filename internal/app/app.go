@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"wuzha/api"
@@ -20,6 +21,7 @@ import (
 	"wuzha/internal/config"
 	"wuzha/internal/content"
 	"wuzha/internal/phone"
+	"wuzha/internal/picture"
 	"wuzha/internal/quiz"
 	"wuzha/internal/ratelimit"
 	"wuzha/internal/session"
@@ -75,6 +77,7 @@ type App struct {
 	Vault       *phone.Vault
 	SMS         sms.Sender
 	Supervision *supervision.Service
+	Pictures    *picture.Store
 
 	frontend fs.FS
 	closers  []func() error
@@ -164,6 +167,7 @@ func (a *App) wireAuth(o Options) error {
 		auth.Config{JWTSecret: cfg.JWTSecret, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, BcryptCost: o.BcryptCost}, a.Log)
 	a.Quiz.UseProfiles(a.Auth)
 	a.Content.UseProfiles(a.Auth)
+	a.Pictures = picture.NewStore(filepath.Join(cfg.DataDir, "images"))
 	a.Supervision = supervision.NewService(a.DB, a.Areas, a.Awareness, a.Assessment, a.Auth, sender, cfg.DataDir)
 	return nil
 }
@@ -201,7 +205,7 @@ func (a *App) Server() *api.Server {
 	return api.New(api.Deps{
 		Log: a.Log, DB: a.DB, Auth: a.Auth, Content: a.Content, Quiz: a.Quiz, Sessions: a.Sessions, Awareness: a.Awareness,
 		Assessment: a.Assessment, Areas: a.Areas, Codes: a.Codes, Audit: a.Audit, Supervision: a.Supervision,
-		Limiter: a.Limiter, Frontend: a.frontend, TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit, PublicURL: cfg.PublicURL,
+		Pictures: a.Pictures, Limiter: a.Limiter, Frontend: a.frontend, TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit, PublicURL: cfg.PublicURL,
 		MetricsAllow: cfg.MetricsAllow, MetricsToken: cfg.MetricsToken, HSTS: cfg.Production(),
 	})
 }
