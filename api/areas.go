@@ -10,11 +10,33 @@ import (
 )
 
 func (s *Server) listAreas(c *fiber.Ctx) error {
+	if c.Query("q") != "" {
+		return s.searchAreas(c)
+	}
 	items, err := s.Areas.RootViews(c.UserContext())
 	if err != nil {
 		return err
 	}
 	return c.JSON(listPage[area.View]{Items: items})
+}
+
+var errBadLevel = fault.New(fault.Invalid, "bad_parameter", "区域层级只能是 city、county、town、community 或 grid")
+
+// searchAreas finds areas by name or code (?q=), optionally of one level
+// (?level=) and inside one area (?within=), for the area pickers. Areas
+// are public, as GET /areas is.
+func (s *Server) searchAreas(c *fiber.Ctx) error {
+	level := area.Level(c.Query("level"))
+	switch level {
+	case "", area.City, area.County, area.Town, area.Community, area.Grid:
+	default:
+		return errBadLevel
+	}
+	items, err := s.Areas.Search(c.UserContext(), c.Query("q"), level, c.Query("within"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(listPage[area.Found]{Items: items})
 }
 
 func (s *Server) getArea(c *fiber.Ctx) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -400,8 +401,10 @@ func (s *Service) Move(ctx context.Context, c auth.Caller, id int64, t Transitio
 type Filter struct {
 	Status    Status
 	FraudType string
-	BeforeID  int64
-	Limit     int
+	Query     string // words of the title, or the id
+
+	BeforeID int64
+	Limit    int
 }
 
 // Summary is a warning in the staff list.
@@ -432,6 +435,14 @@ func (s *Service) List(ctx context.Context, c auth.Caller, f Filter) ([]Summary,
 	}
 	if f.FraudType != "" {
 		q = q.Where("warning_versions.fraud_type = ?", f.FraudType)
+	}
+	if text := strings.TrimSpace(f.Query); text != "" {
+		cond, arg := store.Contains("warning_versions.title", text)
+		if id, err := strconv.ParseInt(strings.TrimPrefix(text, "#"), 10, 64); err == nil {
+			q = q.Where("("+cond+" OR warnings.id = ?)", arg, id)
+		} else {
+			q = q.Where(cond, arg)
+		}
 	}
 	if f.BeforeID > 0 {
 		q = q.Where("warnings.id < ?", f.BeforeID)

@@ -18,6 +18,7 @@ import (
 	"wuzha/internal/content"
 	"wuzha/internal/fault"
 	"wuzha/internal/sheet"
+	"wuzha/internal/store"
 	"wuzha/internal/taxonomy"
 )
 
@@ -343,6 +344,7 @@ type QuestionFilter struct {
 	FraudType string
 	Kind      Kind
 	Status    QuestionStatus
+	Query     string // words of the stem, or the id
 	AfterID   int64
 	Limit     int
 }
@@ -361,6 +363,14 @@ func (s *Service) ListQuestions(ctx context.Context, c auth.Caller, f QuestionFi
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
+	}
+	if text := strings.TrimSpace(f.Query); text != "" {
+		cond, arg := store.Contains("stem", text)
+		if id, err := strconv.ParseInt(strings.TrimPrefix(text, "#"), 10, 64); err == nil {
+			q = q.Where("("+cond+" OR id = ?)", arg, id)
+		} else {
+			q = q.Where(cond, arg)
+		}
 	}
 	if f.AfterID > 0 {
 		q = q.Where("id > ?", f.AfterID)
