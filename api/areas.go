@@ -105,18 +105,28 @@ func (s *Server) decideAreaChange(approve bool) fiber.Handler {
 
 // uploadedFile reads the multipart field "file" of an upload.
 func (s *Server) uploadedFile(c *fiber.Ctx) (string, []byte, error) {
+	return readUpload(c, int64(s.MaxUploadBytes), errNoFile, nil)
+}
+
+// readUpload reads the multipart field "file": missing when there is none,
+// tooLarge (when not nil) when it declares more than limit bytes; at most
+// limit+1 bytes are read, so a caller can tell a file over the limit.
+func readUpload(c *fiber.Ctx, limit int64, missing, tooLarge error) (string, []byte, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return "", nil, errNoFile
+		return "", nil, missing
+	}
+	if tooLarge != nil && fh.Size > limit {
+		return "", nil, tooLarge
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return "", nil, errNoFile
+		return "", nil, missing
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, int64(s.MaxUploadBytes)+1))
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return "", nil, errNoFile
+		return "", nil, missing
 	}
 	return fh.Filename, data, nil
 }

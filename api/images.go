@@ -1,8 +1,6 @@
 package api
 
 import (
-	"io"
-
 	"github.com/gofiber/fiber/v2"
 
 	"wuzha/internal/fault"
@@ -14,21 +12,9 @@ var errNoImage = fault.New(fault.Invalid, "file_required", "请选择要上传�
 // uploadImage stores an image for a warning's body: staff only, decoded and
 // encoded anew by picture.Store; the answer's url goes into the Markdown.
 func (s *Server) uploadImage(c *fiber.Ctx) error {
-	fh, err := c.FormFile("file")
+	_, data, err := readUpload(c, picture.MaxBytes, errNoImage, picture.ErrTooLarge)
 	if err != nil {
-		return errNoImage
-	}
-	if fh.Size > picture.MaxBytes {
-		return picture.ErrTooLarge
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return errNoImage
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, picture.MaxBytes+1))
-	if err != nil {
-		return errNoImage
+		return err
 	}
 	p, err := s.Pictures.Save(data)
 	if err != nil {
