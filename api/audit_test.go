@@ -23,6 +23,7 @@ func TestAuditAndVersionsReadInChinese(t *testing.T) {
 			Action      string
 			ActionName  string `json:"action_name"`
 			ActorLabel  string `json:"actor_label"`
+			AreaName    string `json:"area_name"`
 			TargetName  string `json:"target_name"`
 			Target      string
 			DetailLines []struct{ Label, Value string } `json:"detail_lines"`
@@ -56,7 +57,7 @@ func TestAuditAndVersionsReadInChinese(t *testing.T) {
 				t.Errorf("auth.login reads %q", it.ActionName)
 			}
 		case "warning.create":
-			if it.ActionName != "新建预警" || it.ActorLabel != "kc_editor" || it.TargetName != fmt.Sprintf("预警（编号 %d）", id) {
+			if it.ActionName != "新建预警" || it.ActorLabel != "kc_editor" || it.AreaName != "柯城区" || it.TargetName != fmt.Sprintf("预警（编号 %d）", id) {
 				t.Errorf("warning.create reads %+v", it)
 			}
 		}

@@ -109,6 +109,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Audit.Names = func(ctx context.Context, ids []int64) (map[int64]string, error) {
 		return auth.DisplayNames(ctx, db.DB, ids)
 	}
+	a.Audit.AreaNames = a.Areas.Names
 	a.Content = content.NewService(db, a.Areas, a.Codes)
 	a.Quiz = quiz.NewService(db, a.Areas, a.Codes)
 	a.Sessions = session.NewService(db, a.Areas, a.Quiz)

@@ -55,15 +55,9 @@ func (s *Store) Search(ctx context.Context, text string, level Level, within str
 	for _, a := range found {
 		codes = append(codes, pathCodes(a.Path)...)
 	}
-	names := map[string]string{}
-	if len(codes) > 0 {
-		var above []Area
-		if err := s.db.WithContext(ctx).Select("code", "name").Where("code IN ?", codes).Find(&above).Error; err != nil {
-			return nil, fmt.Errorf("area: search: %w", err)
-		}
-		for _, a := range above {
-			names[a.Code] = a.Name
-		}
+	names, err := s.Names(ctx, codes)
+	if err != nil {
+		return nil, err
 	}
 	for _, a := range found {
 		var parts []string
@@ -97,4 +91,21 @@ func isDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// Names answers the names of the areas with these codes (unknown codes are
+// left out).
+func (s *Store) Names(ctx context.Context, codes []string) (map[string]string, error) {
+	out := make(map[string]string, len(codes))
+	if len(codes) == 0 {
+		return out, nil
+	}
+	var found []Area
+	if err := s.db.WithContext(ctx).Select("code", "name").Where("code IN ?", codes).Find(&found).Error; err != nil {
+		return nil, fmt.Errorf("area: names: %w", err)
+	}
+	for _, a := range found {
+		out[a.Code] = a.Name
+	}
+	return out, nil
 }

@@ -85,10 +85,12 @@ type Filter struct {
 	Limit     int
 }
 
-// Store reads the audit log. Names, when set, resolves actors' display names.
+// Store reads the audit log. Names and AreaNames, when set, resolve the
+// display names of people and areas for ListViews.
 type Store struct {
-	db    *store.DB
-	Names NameFunc
+	db        *store.DB
+	Names     NameFunc
+	AreaNames AreaNameFunc
 }
 
 // NewStore returns a Store over db.
@@ -119,7 +121,7 @@ func (s *Store) ListViews(ctx context.Context, f Filter) ([]View, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Views(ctx, entries, s.Names)
+	return Views(ctx, entries, s.Names, s.AreaNames)
 }
 
 // ActionOption is one action the audit page can filter by.

@@ -113,12 +113,16 @@ type View struct {
 	Entry
 	ActionName string `json:"action_name"`
 	ActorLabel string `json:"actor_label"`
+	AreaName   string `json:"area_name"`
 	TargetName string `json:"target_name"`
 	Lines      []Line `json:"detail_lines"`
 }
 
 // NameFunc resolves user ids to display names (auth.DisplayNames).
 type NameFunc func(ctx context.Context, ids []int64) (map[int64]string, error)
+
+// AreaNameFunc resolves area codes to area names.
+type AreaNameFunc func(ctx context.Context, codes []string) (map[string]string, error)
 
 var targetKinds = map[string]string{
 	"warning": "预警", "question": "题目", "quiz": "问答活动", "award": "奖品", "session": "现场答题",
@@ -128,10 +132,14 @@ var targetKinds = map[string]string{
 var wholeTargets = map[string]string{"areas": "区域表", "questions": "题库", "assessment_rule": "考核规则"}
 
 // Views turns entries into what the audit page shows, resolving the actors
-// and the users named as targets with names.
-func Views(ctx context.Context, entries []Entry, names NameFunc) ([]View, error) {
+// and the users named as targets with names, and areas with theirs.
+func Views(ctx context.Context, entries []Entry, names NameFunc, areaNames AreaNameFunc) ([]View, error) {
 	var ids []int64
+	var codes []string
 	for _, e := range entries {
+		if e.AreaCode != nil {
+			codes = append(codes, *e.AreaCode)
+		}
 		if e.ActorID != nil {
 			ids = append(ids, *e.ActorID)
 		}
@@ -146,9 +154,19 @@ func Views(ctx context.Context, entries []Entry, names NameFunc) ([]View, error)
 			return nil, err
 		}
 	}
+	places := map[string]string{}
+	if areaNames != nil && len(codes) > 0 {
+		var err error
+		if places, err = areaNames(ctx, codes); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]View, len(entries))
 	for i, e := range entries {
 		v := View{Entry: e, ActionName: ActionName(e.Action), ActorLabel: e.ActorName, TargetName: targetName(e.Target, known)}
+		if e.AreaCode != nil {
+			v.AreaName = places[*e.AreaCode]
+		}
 		if e.ActorID != nil && known[*e.ActorID] != "" {
 			v.ActorLabel = known[*e.ActorID]
 		}
