@@ -113,6 +113,7 @@ test('an editor puts an uploaded picture into a warning and residents see it', {
   await page.waitForFunction(() => /!\[聊天截图\]\(\/api\/v1\/images\/[0-9a-f]{64}\.png\)/.test(document.querySelector('[data-test="body"] textarea').value))
   await body.press('End')
   await page.getByRole('radiogroup', { name: '诈骗类型' }).getByRole('radio').first().click()
+  await shot(page, 'lang-editor-toolbar')
   await page.getByRole('tab', { name: '预览' }).click()
   await page.getByTestId('preview').locator('img').waitFor()
   await shot(page, 'lang-editor-image')
@@ -120,6 +121,17 @@ test('an editor puts an uploaded picture into a warning and residents see it', {
   await page.getByTestId('save').click()
   await page.waitForURL(/\/staff\/warnings\/\d+\/edit$/)
   const id = Number(/warnings\/(\d+)\/edit$/.exec(page.url())[1])
+
+  // On a phone the toolbar wraps inside the page.
+  const phone = await newPage(browser, server.baseURL, PHONE)
+  await adoptSession(phone.page, editorPair)
+  await phone.page.goto(`/staff/warnings/${id}/edit`)
+  await phone.page.getByRole('toolbar', { name: '正文格式' }).getByTestId('insert-image').waitFor()
+  const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+  assert.ok(overflow <= 1, `the editor scrolls sideways by ${overflow} px on a phone`)
+  await shot(phone.page, 'lang-editor-phone')
+  await phone.context.close()
+
   await editor.post(`/warnings/${id}/submit`)
   await reviewer.post(`/warnings/${id}/approve`)
   assert.deepEqual(unexpected(problems), [])
@@ -160,6 +172,7 @@ test('the audit log reads in Chinese', { timeout: 90_000 }, async () => {
     assert.doesNotMatch(text, /\buser:\d+|warning:\d+/, 'raw targets')
     assert.doesNotMatch(text, /[{}]|"\w+":/, 'raw JSON')
     assert.match(text, /角色：宣传编辑/)
+    assert.match(text, /柯城区/) // areas by name
 
     // The filter lists actions by name.
     await page.getByTestId('audit-action').selectOption({ label: '新建预警' })

@@ -8,11 +8,13 @@
 const KEEP = 'data-keep-grid' // a table that must stay a grid (none today)
 
 /** titlesOf reads the column titles of a table's header row. */
+const kids = (el, selector) => Array.from(el.children).filter((c) => c.matches(selector))
+
 function titlesOf(table) {
-  const head = table.tHead?.rows?.[0]
+  const head = kids(table, 'thead').flatMap((g) => kids(g, 'tr'))[0]
   if (!head) return []
   const titles = []
-  for (const cell of head.cells) {
+  for (const cell of kids(head, 'th, td')) {
     const span = Number(cell.getAttribute('colspan')) || 1
     const title = (cell.getAttribute('aria-label') || cell.textContent || '').trim()
     for (let i = 0; i < span; i++) titles.push(title)
@@ -30,14 +32,13 @@ export function stackTable(table) {
   const titles = titlesOf(table)
   table.classList.add('wz-table', 'wz-table--stack')
   setIfMissing(table, 'role', 'table')
-  for (const group of [table.tHead, ...table.tBodies, table.tFoot]) {
-    if (!group) continue
+  for (const group of kids(table, 'thead, tbody, tfoot')) {
     setIfMissing(group, 'role', 'rowgroup')
-    for (const row of group.rows) {
+    const header = group.tagName === 'THEAD'
+    for (const row of kids(group, 'tr')) {
       setIfMissing(row, 'role', 'row')
       let col = 0
-      for (const cell of row.cells) {
-        const header = group === table.tHead
+      for (const cell of kids(row, 'th, td')) {
         if (cell.tagName === 'TH') setIfMissing(cell, 'role', header ? 'columnheader' : 'rowheader')
         else setIfMissing(cell, 'role', 'cell')
         if (!header && !cell.hasAttribute('colspan')) setIfMissing(cell, 'data-label', titles[col])
