@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -436,14 +435,7 @@ func (s *Service) List(ctx context.Context, c auth.Caller, f Filter) ([]Summary,
 	if f.FraudType != "" {
 		q = q.Where("warning_versions.fraud_type = ?", f.FraudType)
 	}
-	if text := strings.TrimSpace(f.Query); text != "" {
-		cond, arg := store.Contains("warning_versions.title", text)
-		if id, err := strconv.ParseInt(strings.TrimPrefix(text, "#"), 10, 64); err == nil {
-			q = q.Where("("+cond+" OR warnings.id = ?)", arg, id)
-		} else {
-			q = q.Where(cond, arg)
-		}
-	}
+	q = store.ContainsOrID(q, "warning_versions.title", "warnings.id", f.Query)
 	if f.BeforeID > 0 {
 		q = q.Where("warnings.id < ?", f.BeforeID)
 	}

@@ -364,14 +364,7 @@ func (s *Service) ListQuestions(ctx context.Context, c auth.Caller, f QuestionFi
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
-	if text := strings.TrimSpace(f.Query); text != "" {
-		cond, arg := store.Contains("stem", text)
-		if id, err := strconv.ParseInt(strings.TrimPrefix(text, "#"), 10, 64); err == nil {
-			q = q.Where("("+cond+" OR id = ?)", arg, id)
-		} else {
-			q = q.Where(cond, arg)
-		}
-	}
+	q = store.ContainsOrID(q, "stem", "id", f.Query)
 	if f.AfterID > 0 {
 		q = q.Where("id > ?", f.AfterID)
 	}

@@ -1,6 +1,11 @@
 package store
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+
+	"gorm.io/gorm"
+)
 
 // MaxSearch is the longest search text a list takes; longer is cut.
 const MaxSearch = 50
@@ -16,4 +21,19 @@ func Contains(col, text string) (string, string) {
 	}
 	pattern := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(text)
 	return col + " LIKE ? ESCAPE '!'", "%" + pattern + "%"
+}
+
+// ContainsOrID narrows q to the rows whose textCol contains text (Contains)
+// or, when text is a number ("12" or "#12"), whose idCol is that id: what a
+// picker's search box finds. Empty text leaves q as it is.
+func ContainsOrID(q *gorm.DB, textCol, idCol, text string) *gorm.DB {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return q
+	}
+	cond, arg := Contains(textCol, text)
+	if id, err := strconv.ParseInt(strings.TrimPrefix(text, "#"), 10, 64); err == nil {
+		return q.Where("("+cond+" OR "+idCol+" = ?)", arg, id)
+	}
+	return q.Where(cond, arg)
 }
