@@ -113,6 +113,11 @@ test('an editor puts an uploaded picture into a warning and residents see it', {
   await page.waitForFunction(() => /!\[聊天截图\]\(\/api\/v1\/images\/[0-9a-f]{64}\.png\)/.test(document.querySelector('[data-test="body"] textarea').value))
   await body.press('End')
   await page.getByRole('radiogroup', { name: '诈骗类型' }).getByRole('radio').first().click()
+  // Areas are found by typing part of their name, too.
+  await page.getByTestId('target-area-field').click()
+  await page.getByTestId('target-area-search').locator('input').fill('府山')
+  await page.getByTestId('target-area-found').filter({ hasText: '府山街道' }).first().click()
+  await page.getByTestId('area-target').getByText('府山街道').waitFor()
   await shot(page, 'lang-editor-toolbar')
   await page.getByRole('tab', { name: '预览' }).click()
   await page.getByTestId('preview').locator('img').waitFor()
