@@ -8,11 +8,22 @@ BIN     ?= bin/wuzha
 NPM     ?= npm
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.js frontend/package.json
 
-.PHONY: run build frontend test test-go test-frontend test-e2e lint vulncheck fuzz docker chromium clean
+.PHONY: run demo build frontend test test-go test-frontend test-e2e lint vulncheck fuzz docker chromium clean
 
-## run: build the frontend if needed, then serve on :8080 with SQLite in ./data/
+## run: build the frontend if needed, fill this quarter's demo activity into the demo
+## areas once (wuzha seed --demo; skipped with DEMO=0 or WUZHA_ENV=production), then
+## serve on :8080 with SQLite in ./data/
+DEMO ?= 1
 run: build
+	@if [ "$(DEMO)" != 0 ] && [ "$$WUZHA_ENV" != production ]; then ./$(BIN) seed --demo; fi
 	./$(BIN) serve
+
+## demo: a fresh, throwaway demo in ./data-demo/ (wiped first): one simulated quarter, then serve
+DEMO_DIR ?= data-demo
+demo: build
+	rm -rf ./$(DEMO_DIR)
+	WUZHA_DATA_DIR=./$(DEMO_DIR) WUZHA_DB_DSN= ./$(BIN) seed --demo
+	WUZHA_DATA_DIR=./$(DEMO_DIR) WUZHA_DB_DSN= ./$(BIN) serve
 
 ## build: the single static binary, with the built frontend embedded
 build: frontend

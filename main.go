@@ -22,6 +22,7 @@ import (
 	"wuzha/internal/app"
 	"wuzha/internal/auth"
 	"wuzha/internal/config"
+	"wuzha/internal/fault"
 	"wuzha/internal/store"
 )
 
@@ -31,6 +32,7 @@ commands:
   serve                                       run the server (migrates and seeds first)
   migrate                                     apply database migrations
   seed                                        load the seed data (idempotent)
+  seed --demo                                 also simulate this quarter's activity in the demo areas (once per quarter)
   user add --username U --role R --area CODE  create a staff user; password on stdin
   awareness rebuild                           recompute the awareness counters from the raw attempts
 
@@ -70,6 +72,13 @@ func run(args []string, stdin io.Reader, stderr io.Writer) error {
 		log.Info("migrated", "schema_version", store.SchemaVersion())
 		return nil
 	case "seed":
+		if len(args) > 1 && args[1] == "--demo" {
+			return seedDemo(ctx, cfg, log, os.Stdout)
+		}
+		if len(args) > 1 {
+			fmt.Fprint(stderr, usage)
+			return fmt.Errorf("unknown seed option %q", args[1])
+		}
 		a, err := app.New(ctx, cfg, app.Options{Log: log, DataOnly: true})
 		if err != nil {
 			return err
@@ -170,18 +179,37 @@ func userAdd(cfg config.Config, log *slog.Logger, args []string, stdin io.Reader
 	}
 	password := strings.TrimRight(line, "\r\n")
 	ctx := context.Background()
-	a, err := app.New(ctx, cfg, app.Options{Log: log})
+	a, err := setUp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	if err := a.Setup(ctx); err != nil {
-		return err
-	}
+	// The operator's own bootstrap: only the length is enforced here, and
+	// the account is not made to change it; say so when the password would
+	// fail the rules every password set through the API follows.
+	var rules fault.Validation
+	auth.CheckPassword(&rules, "password", *username, password)
 	u, err := a.Auth.CreateUser(ctx, nil, auth.NewUser{Username: *username, Password: password, Role: auth.Role(*role), AreaCode: *areaCode})
 	if err != nil {
 		return err
 	}
+	if err := rules.Err(); err != nil {
+		log.Warn("the password does not follow the password rules; change it after signing in (修改密码)", "problem", err.Error())
+	}
 	log.Info("user created", "id", u.ID, "username", u.Username, "role", u.Role, "area_code", u.AreaCode)
 	return nil
+}
+
+// setUp builds the whole application (with the phone vault and sign-in)
+// and migrates and seeds the database, for the commands that write people.
+func setUp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app.App, error) {
+	a, err := app.New(ctx, cfg, app.Options{Log: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Setup(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
 }

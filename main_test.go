@@ -238,11 +238,15 @@ func TestPrizeRaceAcrossProcesses(t *testing.T) {
 	procs := []*proc{a, b}
 	_, adm := a.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": "admin", "password": "race-admin-password"})
 	admin := adm["access_token"].(string)
-	if st, body := a.call(t, "POST", "/api/v1/users", admin, map[string]string{"username": "editor", "password": "race-editor-password", "role": "editor", "area_code": "330800"}); st != 201 {
+	if st, body := a.call(t, "POST", "/api/v1/users", admin, map[string]string{"username": "editor", "password": "Race-writer-2026", "role": "editor", "area_code": "330800"}); st != 201 {
 		t.Fatalf("create editor: %d %v", st, body)
 	}
-	_, ed := b.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": "editor", "password": "race-editor-password"})
+	_, ed := b.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": "editor", "password": "Race-writer-2026"})
 	editor := ed["access_token"].(string)
+	// A password an admin set is changed at first sign-in.
+	if st, body := b.call(t, "POST", "/api/v1/me/password", editor, map[string]string{"old_password": "Race-writer-2026", "new_password": "Race-own-pass-2026"}); st != 204 {
+		t.Fatalf("change password: %d %v", st, body)
+	}
 	st, qz := a.call(t, "POST", "/api/v1/quizzes", editor, map[string]any{"title": "跨实例抢奖", "area_code": "330800", "audience": "residents",
 		"starts_at": time.Now().Add(-time.Hour).Format(time.RFC3339), "ends_at": time.Now().Add(time.Hour).Format(time.RFC3339),
 		"question_count": 3, "pass_score": 0, "time_limit_s": 600, "max_attempts": 1, "min_seconds_per_question": 0, "counts_for_awareness": false})

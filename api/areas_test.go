@@ -73,7 +73,7 @@ func upload(t *testing.T, e *testkit.Env, token, name string, data []byte) testk
 	return uploadTo(t, e, "/api/v1/areas/import", token, name, data)
 }
 
-func uploadTo(t *testing.T, e *testkit.Env, path, token, name string, data []byte) testkit.Resp {
+func uploadTo(t testing.TB, e *testkit.Env, path, token, name string, data []byte) testkit.Resp {
 	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)

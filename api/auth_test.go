@@ -70,7 +70,9 @@ func TestDisabledUserCannotSignIn(t *testing.T) {
 	// The live access token and the refresh token stop working at once.
 	testkit.Want(t, e.Call("GET", "/api/v1/me", pair.AccessToken, nil), 401)
 	testkit.Want(t, e.Call("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": pair.RefreshToken}), 401)
-	testkit.Want(t, e.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "editor1", "password": "password-editor1"}), 401, "invalid_credentials")
+	// The right password is told the account is disabled; a wrong one learns nothing.
+	testkit.Want(t, e.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "editor1", "password": "password-editor1"}), 401, "account_disabled")
+	testkit.Want(t, e.Call("POST", "/api/v1/auth/login", "", map[string]string{"username": "editor1", "password": "wrong-password"}), 401, "invalid_credentials")
 }
 
 func TestTokenForgery(t *testing.T) {

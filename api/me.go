@@ -27,6 +27,18 @@ func (s *Server) putProfile(c *fiber.Ctx) error {
 	return c.JSON(p)
 }
 
+// changePassword is POST /me/password: staff change their own password.
+func (s *Server) changePassword(c *fiber.Ctx) error {
+	var req auth.PasswordChange
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if err := s.Auth.ChangePassword(c.UserContext(), caller(c), req); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
 // closeAccount is DELETE /me: a resident closes (注销) their account.
 func (s *Server) closeAccount(c *fiber.Ctx) error {
 	if err := s.Auth.CloseAccount(c.UserContext(), caller(c)); err != nil {

@@ -176,11 +176,18 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 type access struct {
 	public bool
 	roles  []auth.Role // empty with !public: any signed-in user
+	// beforeChange opens the route to a caller who must change their
+	// password first (the change itself, sign-out, GET /me); every other
+	// route answers them 403 password_change_required.
+	beforeChange bool
 }
 
 var (
 	public   = access{public: true}
 	signedIn = access{}
+	// pendingChange is any signed-in user, even one who must change their
+	// password first.
+	pendingChange = access{beforeChange: true}
 )
 
 func roles(r ...auth.Role) access { return access{roles: r} }
@@ -192,6 +199,9 @@ func (s *Server) guard(a access) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if err := s.authenticate(c); err != nil {
 			return err
+		}
+		if caller(c).MustChangePassword && !a.beforeChange {
+			return auth.ErrPasswordChangeRequired
 		}
 		if a.public {
 			return c.Next()

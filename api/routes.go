@@ -24,12 +24,13 @@ func (s *Server) routes() {
 	// Sign-in.
 	v1.Post("/auth/login", s.limit("login", 30, time.Minute), s.guard(public), s.login)
 	v1.Post("/auth/refresh", s.limit("refresh", 60, time.Minute), s.guard(public), s.refresh)
-	v1.Post("/auth/logout", s.guard(signedIn), s.logout)
+	v1.Post("/auth/logout", s.guard(pendingChange), s.logout)
 	v1.Post("/auth/sms-code", s.guard(public), s.joinFlow, s.sendSMSCode)
 	v1.Post("/auth/sms-login", s.guard(public), s.joinFlow, s.smsLogin)
 
 	// The signed-in user.
-	v1.Get("/me", s.guard(signedIn), s.getMe)
+	v1.Get("/me", s.guard(pendingChange), s.getMe)
+	v1.Post("/me/password", s.guard(pendingChange), s.limit("password-change", 20, time.Hour), s.changePassword)
 	v1.Put("/me/profile", s.guard(roles(auth.Resident)), s.putProfile)
 	v1.Delete("/me", s.guard(roles(auth.Resident)), s.closeAccount)
 	v1.Get("/me/attempts", s.guard(roles(auth.Resident)), s.myAttempts)
@@ -149,6 +150,7 @@ func (s *Server) routes() {
 	v1.Post("/area-changes/:id/reject", s.guard(roles(auth.Admin)), s.decideAreaChange(false))
 	v1.Get("/users", s.guard(roles(auth.Admin)), s.listUsers)
 	v1.Post("/users", s.guard(roles(auth.Admin)), s.createUser)
+	v1.Post("/users/import", s.guard(roles(auth.Admin)), s.limit("user-import", 30, time.Hour), s.importUsers)
 	v1.Patch("/users/:id", s.guard(roles(auth.Admin)), s.updateUser)
 	v1.Post("/users/:id/unlock-login", s.guard(roles(auth.Admin)), s.unlockLogin)
 	v1.Get("/audit", s.guard(roles(auth.Admin)), s.listAudit)

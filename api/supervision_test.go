@@ -629,10 +629,10 @@ func TestSupervisionMemberUnits(t *testing.T) {
 	testkit.Want(t, e.Call("PATCH", "/api/v1/units/999", root, map[string]any{"name": "x"}), 404, "unit_not_found")
 
 	// Liaisons: created by a root admin with a unit.
-	testkit.Want(t, e.Call("POST", "/api/v1/users", county, map[string]any{"username": "dx_liaison", "password": "password-dx", "role": "unit_liaison", "area_code": "330802", "unit_id": unit.ID}), 403)
-	testkit.Want(t, e.Call("POST", "/api/v1/users", root, map[string]any{"username": "dx_liaison", "password": "password-dx", "role": "unit_liaison"}), 422)
-	testkit.Want(t, e.Call("POST", "/api/v1/users", root, map[string]any{"username": "dx_liaison", "password": "password-dx", "role": "unit_liaison", "unit_id": 999}), 422)
-	r = e.Call("POST", "/api/v1/users", root, map[string]any{"username": "dx_liaison", "password": "password-dx", "role": "unit_liaison", "unit_id": unit.ID})
+	testkit.Want(t, e.Call("POST", "/api/v1/users", county, map[string]any{"username": "dx_liaison", "password": "Liaison-dx-2026", "role": "unit_liaison", "area_code": "330802", "unit_id": unit.ID}), 403)
+	testkit.Want(t, e.Call("POST", "/api/v1/users", root, map[string]any{"username": "dx_liaison", "password": "Liaison-dx-2026", "role": "unit_liaison"}), 422)
+	testkit.Want(t, e.Call("POST", "/api/v1/users", root, map[string]any{"username": "dx_liaison", "password": "Liaison-dx-2026", "role": "unit_liaison", "unit_id": 999}), 422)
+	r = e.Call("POST", "/api/v1/users", root, map[string]any{"username": "dx_liaison", "password": "Liaison-dx-2026", "role": "unit_liaison", "unit_id": unit.ID})
 	testkit.Want(t, r, 201)
 	var lu struct {
 		ID     int64
@@ -643,8 +643,8 @@ func TestSupervisionMemberUnits(t *testing.T) {
 		t.Fatalf("liaison %+v", lu)
 	}
 	testkit.Want(t, e.Call("PATCH", fmt.Sprintf("/api/v1/users/%d", lu.ID), root, map[string]any{"role": "admin"}), 422)
-	testkit.Want(t, e.Call("POST", "/api/v1/users", root, map[string]any{"username": "kc_x", "password": "password-kcx", "role": "admin", "area_code": "330802", "unit_id": unit.ID}), 422)
-	liaison := e.Login("dx_liaison", "password-dx").AccessToken
+	testkit.Want(t, e.Call("POST", "/api/v1/users", root, map[string]any{"username": "kc_x", "password": "Admin-kcx-2026", "role": "admin", "area_code": "330802", "unit_id": unit.ID}), 422)
+	liaison := e.FirstSignIn("dx_liaison", "Liaison-dx-2026")
 	testkit.Want(t, e.Call("GET", "/api/v1/warnings", liaison, nil), 403) // no area scope
 	testkit.Want(t, e.Call("GET", "/api/v1/awareness/330800", liaison, nil), 403)
 

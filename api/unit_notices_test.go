@@ -30,8 +30,8 @@ func TestSupervisionUnitNotices(t *testing.T) {
 	}
 	liaisonOf := func(username string, unit int64) string {
 		t.Helper()
-		testkit.Want(t, e.Call("POST", "/api/v1/users", root, map[string]any{"username": username, "password": "password-" + username, "role": "unit_liaison", "unit_id": unit}), 201)
-		return e.Login(username, "password-"+username).AccessToken
+		testkit.Want(t, e.Call("POST", "/api/v1/users", root, map[string]any{"username": username, "password": "Liaison-pw-2026", "role": "unit_liaison", "unit_id": unit}), 201)
+		return e.FirstSignIn(username, "Liaison-pw-2026")
 	}
 	dx, bank := unitOf("市电信分公司"), unitOf("某银行衢州分行")
 	dxLiaison, bankLiaison := liaisonOf("dx_liaison", dx), liaisonOf("bank_liaison", bank)

@@ -13,6 +13,7 @@ func (s *Server) listUsers(c *fiber.Ctx) error {
 	}
 	users, err := s.Auth.ListUsers(c.UserContext(), caller(c), auth.UserFilter{
 		Role: auth.Role(c.Query("role")), AreaCode: c.Query("area_code"), AfterID: after, Limit: limit,
+		Q: c.Query("q"), Status: c.Query("status"),
 	})
 	if err != nil {
 		return err
@@ -58,4 +59,19 @@ func (s *Server) unlockLogin(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// importUsers is POST /users/import: staff from a CSV or XLSX sheet, all or
+// nothing, with initial passwords shown this once.
+func (s *Server) importUsers(c *fiber.Ctx) error {
+	name, data, err := s.uploadedFile(c)
+	if err != nil {
+		return err
+	}
+	created, err := s.Auth.ImportUsers(c.UserContext(), caller(c), name, data)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"created": created})
 }

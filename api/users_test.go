@@ -33,7 +33,7 @@ func TestUsersWithinScope(t *testing.T) {
 	testkit.Want(t, create(kecheng, map[string]any{"username": "kc_editor", "password": "long-enough-1", "role": "editor", "area_code": "330802"}), 409, "username_taken")
 	testkit.Want(t, create(kecheng, map[string]any{"username": "gw1", "password": "long-enough-1", "role": "grid_worker", "area_code": "330802001001001"}), 201)
 	// Not an admin.
-	editor := e.Login("kc_editor", "long-enough-1").AccessToken
+	editor := e.FirstSignIn("kc_editor", "long-enough-1")
 	testkit.Want(t, create(editor, map[string]any{"username": "x7", "password": "long-enough-1", "role": "editor", "area_code": "330802"}), 403, "forbidden")
 	testkit.Want(t, e.Call("GET", "/api/v1/users", editor, nil), 403)
 

@@ -44,10 +44,11 @@ function run(bin, args, { env, input }) {
 }
 
 /**
- * startServer starts the backend and waits until /readyz answers 200.
+ * startServer starts the backend and waits until /readyz answers 200 (with
+ * seedDemo, after `wuzha seed --demo` has filled its data folder).
  * Call stop() when done; it ends the process and removes the data directory.
  */
-export async function startServer({ readyTimeoutMs = 30_000 } = {}) {
+export async function startServer({ readyTimeoutMs = 30_000, seedDemo = false } = {}) {
   const bin = binaryPath()
   if (!existsSync(bin)) {
     throw new Error(`wuzha binary not found at ${bin}; build it: cd .. && go build -o bin/wuzha . (or set WUZHA_BIN)`)
@@ -66,6 +67,8 @@ export async function startServer({ readyTimeoutMs = 30_000 } = {}) {
   }
 
   let log = ''
+  // seedDemo: `wuzha seed --demo` fills the fresh data folder with a simulated quarter first.
+  if (seedDemo) log += await run(bin, ['seed', '--demo'], { env })
   const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   child.stdout.on('data', (d) => (log += d))
   child.stderr.on('data', (d) => (log += d))

@@ -6,6 +6,7 @@ import {
   clearSession,
   refreshToken,
   saveSession,
+  setMustChangePassword,
   signInPathFor,
 } from './session.js'
 
@@ -30,6 +31,10 @@ const CODE_MESSAGES = {
   invalid_code: '验证码不正确，请核对后重新输入',
   code_expired: '验证码已过期，请重新获取',
   invalid_credentials: '用户名或密码错误',
+  account_disabled: '该账号已被停用，请联系管理员',
+  session_idle: '长时间未操作，已自动退出登录，请重新登录',
+  password_change_required: '请先修改密码',
+  old_password_wrong: '原密码不正确',
   validation_failed: '填写的信息有误，请检查后再提交',
   profile_required: '请先完善个人资料',
   unauthorized: '请先登录',
@@ -241,6 +246,7 @@ export function createClient({
   tokens = { access: accessToken, refresh: refreshToken, save: saveSession, clear: clearSession },
   signInPath = () => signInPathFor({ path: globalThis.location?.pathname || '/' }),
   onSignedOut = defaultSignedOut,
+  onPasswordChange = defaultPasswordChange,
 } = {}) {
   let refreshing = null
 
@@ -283,6 +289,7 @@ export function createClient({
 
   async function request(method, path, options = {}) {
     const token = tokens.access()
+    if (token) lastSignedInRequest = Date.now()
     let res = await send(method, path, { ...options, token })
     if (res.status === 401 && token && !NO_REFRESH.includes(path)) {
       // Another call (or tab) may already have renewed the token.
@@ -300,7 +307,11 @@ export function createClient({
       return { blob: await res.blob(), filename: filenameFrom(res.headers.get('content-disposition')) }
     }
     const data = await readBody(res)
-    if (!res.ok) throw toApiError(res.status, data, res.headers.get('retry-after'))
+    if (!res.ok) {
+      const err = toApiError(res.status, data, res.headers.get('retry-after'))
+      if (err.code === 'password_change_required') onPasswordChange()
+      throw err
+    }
     return data
   }
 
@@ -322,12 +333,36 @@ export function createClient({
   }
 }
 
+// When the last signed-in request was sent (ms since epoch): the staff
+// console asks the server once the idle timeout has passed, so an idle page
+// shows the sign-in without waiting for a click.
+let lastSignedInRequest = Date.now()
+
+/** lastRequestAt is when the last request with a token was sent. */
+export function lastRequestAt() {
+  return lastSignedInRequest
+}
+
 // Until main.js installs the router-aware handler, fall back to a full navigation.
 let signedOutHandler = null
 
 function defaultSignedOut(target) {
   if (signedOutHandler) signedOutHandler(target)
   else if (globalThis.location && globalThis.location.pathname !== target) globalThis.location.assign(target)
+}
+
+// A staff user whose password must be changed first (set by an admin, or
+// expired) is sent to 修改密码 by main.js's handler.
+let passwordChangeHandler = null
+
+function defaultPasswordChange() {
+  setMustChangePassword(true)
+  passwordChangeHandler?.()
+}
+
+/** onPasswordChangeRequired installs what happens on 403 password_change_required. */
+export function onPasswordChangeRequired(handler) {
+  passwordChangeHandler = handler
 }
 
 /** onSessionExpired installs what happens when the sign-in cannot be renewed. */

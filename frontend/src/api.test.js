@@ -168,6 +168,18 @@ describe('createClient', () => {
     expect(JSON.parse(init.body)).toEqual({ age_band: '60p' })
   })
 
+  it('hands 403 password_change_required to the password-change handler', async () => {
+    const onPasswordChange = vi.fn()
+    const c = createClient({ fetchImpl, tokens, onSignedOut: signedOut, onPasswordChange, signInPath: () => '/login' })
+    fetchImpl.mockResolvedValueOnce(json(403, problem(403, 'password_change_required', { detail: '请先修改初始密码或已过期的密码，再进行其他操作' })))
+    const err = await c.get('/sessions').catch((e) => e)
+    expect(err.code).toBe('password_change_required')
+    expect(onPasswordChange).toHaveBeenCalledTimes(1)
+    fetchImpl.mockResolvedValueOnce(json(403, problem(403, 'forbidden')))
+    await c.get('/users').catch(() => {})
+    expect(onPasswordChange).toHaveBeenCalledTimes(1)
+  })
+
   it('returns null for 204', async () => {
     fetchImpl.mockResolvedValueOnce(new Response(null, { status: 204 }))
     await expect(client.post('/auth/sms-code', { phone: '13800001111' })).resolves.toBeNull()

@@ -4,10 +4,10 @@ import { createApp } from 'vue'
 import 'vant/es/style/base.css'
 import './styles.css'
 import App from './App.vue'
-import { onSessionExpired } from './api.js'
+import { onPasswordChangeRequired, onSessionExpired } from './api.js'
 import { initLargeText } from './largeText.js'
 import { registerServiceWorker, startOfflineSync } from './offlineSync.js'
-import { createAppRouter } from './router.js'
+import { createAppRouter, PASSWORD_PATH } from './router.js'
 import { reloadSession } from './session.js'
 
 // Before the first paint, so older residents never see small text flash by.
@@ -22,6 +22,11 @@ onSessionExpired((target) => {
   if (here.path === target) return
   const redirect = here.fullPath && here.path !== '/' ? here.fullPath : undefined
   router.replace({ path: target, query: redirect ? { redirect } : {} })
+})
+
+// A password that must be changed first: to 修改密码.
+onPasswordChangeRequired(() => {
+  if (router.currentRoute.value.path !== PASSWORD_PATH) router.replace(PASSWORD_PATH)
 })
 
 // Keep tabs in step: signing in or out in one shows in the others.

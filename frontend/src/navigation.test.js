@@ -3,7 +3,7 @@ import { createMemoryHistory } from 'vue-router'
 import { safeRedirect } from './redirect.js'
 import { createAppRouter } from './router.js'
 import { menuFor, roleMayOpen, roleName } from './roles.js'
-import { clearSession, isStaff, saveSession, session, signInPathFor } from './session.js'
+import { clearSession, isStaff, saveSession, session, setMustChangePassword, signInPathFor } from './session.js'
 
 const signIn = (role, area_code = '330800') =>
   saveSession({ access_token: 'A', refresh_token: 'R', user: { id: 1, username: 'u', role, area_code } })
@@ -57,7 +57,7 @@ describe('session', () => {
       refresh_token: 'R',
       user: { id: 9, username: 'u9', role: 'resident', area_code: '', phone: '13812345678' },
     })
-    expect(session.user).toEqual({ id: 9, username: 'u9', role: 'resident', area_code: '' })
+    expect(session.user).toEqual({ id: 9, username: 'u9', role: 'resident', area_code: '', must_change_password: false })
     expect(JSON.stringify({ ...localStorage })).not.toContain('13812345678')
   })
 
@@ -93,6 +93,21 @@ describe('router guards', () => {
     signIn('resident', '')
     await router.push('/staff')
     expect(router.currentRoute.value.path).toBe('/staff/login')
+  })
+
+  it('sends staff who must change their password to 修改密码 until they have', async () => {
+    saveSession({ access_token: 'A', refresh_token: 'R', must_change_password: true, user: { id: 2, username: 'gw', role: 'grid_worker', area_code: '330802001001001' } })
+    await router.push('/staff/grid')
+    expect(router.currentRoute.value.path).toBe('/staff/password')
+    await router.push('/staff/sessions/1')
+    expect(router.currentRoute.value.path).toBe('/staff/password')
+    setMustChangePassword(false)
+    await router.push('/staff/grid')
+    expect(router.currentRoute.value.path).toBe('/staff/grid')
+    // A refresh answer carries the flag too (an expired password).
+    saveSession({ access_token: 'A2', refresh_token: 'R2', must_change_password: true })
+    await router.push('/staff/poster')
+    expect(router.currentRoute.value.path).toBe('/staff/password')
   })
 
   it('keeps non-admins out of admin pages', async () => {

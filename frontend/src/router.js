@@ -1,6 +1,6 @@
 // Routes and the guards that send people to the right sign-in page.
 import { createRouter, createWebHistory } from 'vue-router'
-import { isResident, isSignedIn, isStaff, session } from './session.js'
+import { isResident, isSignedIn, isStaff, mustChangePassword, session } from './session.js'
 import { ALL_STAFF, COMPLETION_ROLES, FIGURE_ROLES, REDEEM_ROLES, SUPERVISION_ROLES } from './roles.js'
 import { currentQuarter } from './awareness.js'
 // The resident home is where most visits start, often on a weak phone link:
@@ -10,6 +10,9 @@ import HomePage from './pages/resident/HomePage.vue'
 // Who works on warnings and the question bank in the console.
 const WARNING_ROLES = ['editor', 'reviewer']
 const QUESTION_ROLES = ['editor', 'reviewer']
+
+/** PASSWORD_PATH is where staff change their own password (修改密码). */
+export const PASSWORD_PATH = '/staff/password'
 
 const staffPage = (path, component, title, roles) => ({ path, component, meta: { title, staff: true, roles } })
 
@@ -59,7 +62,9 @@ export const routes = [
       staffPage('poster', () => import('./pages/staff/PosterPage.vue'), '网格海报', ['grid_worker']),
       staffPage('training', () => import('./pages/staff/TrainingPage.vue'), '培训答题', ALL_STAFF),
       staffPage('quizzes/:id(\\d+)/completion', () => import('./pages/staff/CompletionPage.vue'), '培训完成情况', COMPLETION_ROLES),
+      staffPage('password', () => import('./pages/staff/PasswordPage.vue'), '修改密码'),
       staffPage('users', () => import('./pages/staff/UsersPage.vue'), '用户管理', ['admin']),
+      staffPage('users/import', () => import('./pages/staff/UsersImportPage.vue'), '批量导入用户', ['admin']),
       staffPage('audit', () => import('./pages/staff/AuditPage.vue'), '操作日志', ['admin']),
       staffPage('areas/import', () => import('./pages/staff/AreaImportPage.vue'), '区域导入', ['admin']),
       staffPage('area-changes', () => import('./pages/staff/AreaChangesPage.vue'), '人口变更审批', ['admin']),
@@ -105,6 +110,8 @@ export function guard(to) {
   const signedIn = isSignedIn()
   if (to.matched.some((r) => r.meta.staff)) {
     if (!signedIn || !isStaff()) return { path: '/staff/login', query: { redirect: to.fullPath } }
+    // A password an admin set (or an expired one) is changed before anything else.
+    if (mustChangePassword() && to.path !== PASSWORD_PATH) return { path: PASSWORD_PATH }
     const roles = to.meta.roles
     if (roles && !roles.includes(session.user.role)) return { path: '/staff' }
   }

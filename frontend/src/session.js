@@ -53,10 +53,29 @@ export function saveSession(answer) {
   if (answer.refresh_token) s.setItem(REFRESH_KEY, answer.refresh_token)
   if (answer.user) {
     const { id, username, role, area_code } = answer.user
-    const user = { id, username, role, area_code }
+    const user = { id, username, role, area_code, must_change_password: Boolean(answer.must_change_password) }
     s.setItem(USER_KEY, JSON.stringify(user))
     session.user = user
+  } else if (session.user && 'must_change_password' in answer) {
+    setMustChangePassword(Boolean(answer.must_change_password))
   }
+}
+
+/**
+ * setMustChangePassword notes whether the signed-in staff user must change
+ * their password before anything else (the server answers every other call
+ * with 403 password_change_required until they do).
+ */
+export function setMustChangePassword(value) {
+  if (!session.user) return
+  const user = { ...session.user, must_change_password: Boolean(value) }
+  storage()?.setItem(USER_KEY, JSON.stringify(user))
+  session.user = user
+}
+
+/** mustChangePassword reports whether the signed-in user must change their password first. */
+export function mustChangePassword(user = session.user) {
+  return Boolean(user?.must_change_password)
 }
 
 /** clearSession forgets the sign-in. */

@@ -6,11 +6,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"wuzha/api"
 	"wuzha/internal/area"
@@ -20,6 +23,7 @@ import (
 	"wuzha/internal/awareness"
 	"wuzha/internal/config"
 	"wuzha/internal/content"
+	"wuzha/internal/demo"
 	"wuzha/internal/phone"
 	"wuzha/internal/picture"
 	"wuzha/internal/quiz"
@@ -79,8 +83,9 @@ type App struct {
 	Supervision *supervision.Service
 	Pictures    *picture.Store
 
-	frontend fs.FS
-	closers  []func() error
+	frontend   fs.FS
+	bcryptCost int
+	closers    []func() error
 }
 
 // New opens the store and builds every service once.
@@ -88,7 +93,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	a := &App{Config: cfg, Log: o.Log, DB: o.DB, frontend: o.Frontend}
+	a := &App{Config: cfg, Log: o.Log, DB: o.DB, frontend: o.Frontend, bcryptCost: o.BcryptCost}
 	if !o.DataOnly {
 		if err := a.Config.EnsureSecrets(o.Log); err != nil {
 			return nil, err
@@ -165,7 +170,7 @@ func (a *App) wireAuth(o Options) error {
 	}
 	a.SMS = sender
 	a.Auth = auth.NewService(a.DB, a.Areas, a.Codes, a.Limiter, vault, sender,
-		auth.Config{JWTSecret: cfg.JWTSecret, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, BcryptCost: o.BcryptCost}, a.Log)
+		auth.Config{JWTSecret: cfg.JWTSecret, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, BcryptCost: o.BcryptCost, IdleTimeout: cfg.IdleTimeout}, a.Log)
 	a.Quiz.UseProfiles(a.Auth)
 	a.Content.UseProfiles(a.Auth)
 	a.Pictures = picture.NewStore(filepath.Join(cfg.DataDir, "images"))
@@ -184,6 +189,26 @@ func (a *App) Setup(ctx context.Context) error {
 		return err
 	}
 	return seed.Load(ctx, a.SeedTargets())
+}
+
+// SeedDemo fills the demo areas with one simulated quarter of activity
+// (`wuzha seed --demo`), once per quarter; the seed must be loaded. It needs
+// the phone vault, so the App must not be DataOnly, and it refuses to run in
+// production. scale multiplies the number of residents (0 or 1: the full
+// demo; tests use less).
+func (a *App) SeedDemo(ctx context.Context, scale float64) (demo.Report, error) {
+	if a.Config.Production() {
+		return demo.Report{}, errors.New("seed --demo writes demo accounts with a published password: refused with WUZHA_ENV=production")
+	}
+	if a.Vault == nil {
+		return demo.Report{}, errors.New("seed --demo needs the phone vault: build the App without DataOnly")
+	}
+	cost := a.bcryptCost
+	if cost == 0 {
+		cost = bcrypt.DefaultCost
+	}
+	return demo.Seed(ctx, demo.Deps{DB: a.DB, Areas: a.Areas, Content: a.Content, Quiz: a.Quiz, Awareness: a.Awareness,
+		Supervision: a.Supervision, Vault: a.Vault, BcryptCost: cost, Scale: scale}, time.Now())
 }
 
 // SeedRule stores the configured assessment rule if the database has none,

@@ -22,6 +22,8 @@ var Actions = map[string]string{
 	"user.create":                     "创建用户",
 	"user.update":                     "修改用户",
 	"user.unlock_login":               "解除登录锁定",
+	"user.import":                     "批量导入用户",
+	"user.password_change":            "修改密码",
 	"resident.close":                  "群众注销账号",
 	"area.import":                     "导入区域",
 	"area.population.approve":         "批准人口数变更",
@@ -90,7 +92,7 @@ var detailLabels = map[string]string{
 	"target_rate": "目标知晓率", "target_coverage": "目标覆盖率", "min_respondents": "最少样本", "pass_score": "及格分",
 	"min_questions": "最少题数", "min_seconds_per_question": "每题最短用时（秒）", "updated_at": "更新时间", "updated_by": "更新人编号",
 	"created": "新增", "updated": "更新", "areas": "区域数", "number": "编号", "redeemed_at": "兑换时间", "redeemed_by": "兑换人编号",
-	"closed_at": "结束时间", "head_version_id": "最新版本编号", "rule": "考核规则", "checksum_old": "原校验值", "attachment_id": "附件编号",
+	"closed_at": "结束时间", "count": "数量", "usernames": "用户名", "forced": "首次登录强制修改", "phone": "手机号", "head_version_id": "最新版本编号", "rule": "考核规则", "checksum_old": "原校验值", "attachment_id": "附件编号",
 }
 
 // valueNames name the code values that details carry.

@@ -53,6 +53,9 @@ type Caller struct {
 	RequestID string
 	APIKeyID  int64 // set when an assessment API key, not a person, is calling
 	UnitID    int64 // a unit liaison's member unit
+	// MustChangePassword: only the password change, sign-out and GET /me
+	// are open to the caller until the password is changed.
+	MustChangePassword bool
 }
 
 // Anonymous reports whether nobody is signed in.

@@ -39,8 +39,18 @@ type User struct {
 	PhoneEnc     *string
 	UnitID       *int64 // unit liaisons: their member unit
 	Disabled     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	Demo         bool // made by `wuzha seed --demo`
+	// Name is a staff user's real name (姓名); StaffPhoneHash finds a staff
+	// user by the phone sealed in PhoneEnc (PhoneHash is residents' sign-in
+	// key and stays empty for staff).
+	Name           string
+	StaffPhoneHash *string
+	// MustChangePassword is set for a password an admin chose (creation,
+	// import, reset): its owner must choose their own before anything else.
+	MustChangePassword bool
+	PasswordChangedAt  *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // TableName is the users table.
@@ -52,6 +62,9 @@ type SignIn struct {
 	UserID    int64
 	CreatedAt time.Time
 	RevokedAt *time.Time
+	// LastSeenAt is the sign-in's last request (to within touchEvery); a
+	// staff sign-in idle for longer than Config.IdleTimeout ends.
+	LastSeenAt *time.Time
 }
 
 // TableName is the sign-ins table.
@@ -93,6 +106,8 @@ var (
 	ErrInvalidPhone       = fault.New(fault.Invalid, "invalid_phone", "请输入正确的 11 位手机号码")
 	ErrNotFound           = fault.New(fault.NotFound, "not_found", "用户不存在")
 	ErrUsernameTaken      = fault.New(fault.Conflict, "username_taken", "用户名已被使用")
+	ErrAccountDisabled    = fault.New(fault.Unauthenticated, "account_disabled", "该账号已被停用，请联系管理员")
+	ErrSessionIdle        = fault.New(fault.Unauthenticated, "session_idle", "长时间未操作，已自动退出登录，请重新登录")
 )
 
 // Limits of sign-in; fixed windows shared by all instances.
@@ -117,6 +132,9 @@ type Config struct {
 	AccessTTL  time.Duration
 	RefreshTTL time.Duration
 	BcryptCost int // 0 = bcrypt.DefaultCost
+	// IdleTimeout ends a staff sign-in after this long without a request
+	// (0 = DefaultIdleTimeout).
+	IdleTimeout time.Duration
 }
 
 // Service signs users in and manages users, profiles and sessions.
@@ -138,6 +156,9 @@ func NewService(db *store.DB, areas *area.Store, codes *taxonomy.Store, limiter 
 	if cfg.BcryptCost == 0 {
 		cfg.BcryptCost = bcrypt.DefaultCost
 	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("wuzha-dummy-password"), cfg.BcryptCost)
 	return &Service{db: db, areas: areas, codes: codes, limiter: limiter, vault: vault, sms: sender,
 		tokens: tokenMaker{secret: cfg.JWTSecret, ttl: cfg.AccessTTL, verified: &verifiedTokens{items: map[string]verifiedToken{}}}, cfg: cfg, log: log, dummy: dummy}
@@ -150,6 +171,11 @@ type TokenPair struct {
 	TokenType    string    `json:"token_type"`
 	ExpiresIn    int       `json:"expires_in"`
 	User         TokenUser `json:"user"`
+	// MustChangePassword: the password was chosen by an admin or is older
+	// than MaxPasswordAge; until POST /me/password succeeds every other
+	// call answers 403 password_change_required.
+	MustChangePassword bool `json:"must_change_password"`
+	PasswordExpired    bool `json:"password_expired,omitempty"`
 }
 
 // TokenUser is the user as a sign-in answer shows it.
@@ -222,10 +248,15 @@ func (s *Service) Login(ctx context.Context, username, password string, o Origin
 	if known && u.PasswordHash != nil {
 		hash = []byte(*u.PasswordHash)
 	}
-	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && known && u.PasswordHash != nil && !u.Disabled && (u.Role.IsStaff() || u.Role == UnitLiaison)
+	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && known && u.PasswordHash != nil && (u.Role.IsStaff() || u.Role == UnitLiaison)
 	if !ok {
 		s.recordRefusedLogin(ctx, "auth.login_refused", username, who, o, map[string]any{"reason": "invalid_credentials"})
 		return TokenPair{}, ErrInvalidCredentials
+	}
+	if u.Disabled {
+		// The password was right, so saying why tells a guesser nothing.
+		s.recordRefusedLogin(ctx, "auth.login_refused", username, who, o, map[string]any{"reason": "disabled"})
+		return TokenPair{}, ErrAccountDisabled
 	}
 	var pair TokenPair
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
@@ -258,7 +289,8 @@ func (s *Service) areaOf(tx *gorm.DB, u User) (*area.Area, error) {
 
 // startSignIn opens a sign-in for u and issues its first token pair.
 func (s *Service) startSignIn(tx *gorm.DB, u User) (TokenPair, error) {
-	si := SignIn{ID: randomToken(18), UserID: u.ID, CreatedAt: time.Now().UTC()}
+	now := time.Now().UTC()
+	si := SignIn{ID: randomToken(18), UserID: u.ID, CreatedAt: now, LastSeenAt: &now}
 	if err := tx.Create(&si).Error; err != nil {
 		return TokenPair{}, fmt.Errorf("auth: create sign-in: %w", err)
 	}
@@ -276,7 +308,9 @@ func (s *Service) issue(tx *gorm.DB, u User, signInID string) (TokenPair, error)
 	if err := tx.Create(&rt).Error; err != nil {
 		return TokenPair{}, fmt.Errorf("auth: store refresh token: %w", err)
 	}
+	expired := passwordExpired(u.Role, u.PasswordChangedAt, now)
 	return TokenPair{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", ExpiresIn: int(s.cfg.AccessTTL.Seconds()),
+		MustChangePassword: u.MustChangePassword || expired, PasswordExpired: expired,
 		User: TokenUser{ID: u.ID, Username: u.Username, Role: u.Role, AreaCode: u.AreaCode}}, nil
 }
 
@@ -289,7 +323,7 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (TokenPair, error
 	}
 	h := sha256Hex(refresh)
 	var pair TokenPair
-	var reused bool
+	var reused, idle bool
 	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
 		now := time.Now().UTC()
 		res := tx.Model(&RefreshToken{}).Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", h, now).Update("used_at", now)
@@ -320,6 +354,13 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (TokenPair, error
 		if si.RevokedAt != nil || u.Disabled {
 			return ErrTokenInvalid
 		}
+		if s.idle(u.Role, si.LastSeenAt, now) {
+			idle = true
+			return ErrSessionIdle
+		}
+		if err := tx.Model(&SignIn{}).Where("id = ?", si.ID).Update("last_seen_at", now).Error; err != nil {
+			return err
+		}
 		var err error
 		pair, err = s.issue(tx, u, si.ID)
 		return err
@@ -330,6 +371,11 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (TokenPair, error
 			return TokenPair{}, rerr
 		}
 		return TokenPair{}, ErrTokenReused
+	}
+	if idle {
+		if rerr := s.revokeFamilyOf(ctx, h); rerr != nil {
+			return TokenPair{}, rerr
+		}
 	}
 	return pair, err
 }
@@ -384,18 +430,23 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error
 	}
 	// Every request runs this: one plain query, scanned by hand.
 	var row struct {
-		ID       int64
-		Role     Role
-		Username *string
-		AreaCode *string
-		Path     *string
-		Disabled bool
-		Revoked  *time.Time
-		UnitID   *int64
+		ID         int64
+		Role       Role
+		Username   *string
+		AreaCode   *string
+		Path       *string
+		Disabled   bool
+		Revoked    *time.Time
+		UnitID     *int64
+		MustChange bool
+		Changed    *time.Time
+		LastSeen   *time.Time
 	}
-	err = s.db.WithContext(ctx).Raw(`SELECT users.id, users.role, users.username, users.area_code, areas.path, users.disabled, sign_ins.revoked_at, users.unit_id
+	err = s.db.WithContext(ctx).Raw(`SELECT users.id, users.role, users.username, users.area_code, areas.path, users.disabled, sign_ins.revoked_at, users.unit_id,
+users.must_change_password, users.password_changed_at, sign_ins.last_seen_at
 FROM sign_ins JOIN users ON users.id = sign_ins.user_id LEFT JOIN areas ON areas.code = users.area_code
-WHERE sign_ins.id = ? AND sign_ins.user_id = ?`, sid, uid).Row().Scan(&row.ID, &row.Role, &row.Username, &row.AreaCode, &row.Path, &row.Disabled, &row.Revoked, &row.UnitID)
+WHERE sign_ins.id = ? AND sign_ins.user_id = ?`, sid, uid).Row().Scan(&row.ID, &row.Role, &row.Username, &row.AreaCode, &row.Path, &row.Disabled, &row.Revoked, &row.UnitID,
+		&row.MustChange, &row.Changed, &row.LastSeen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Caller{}, ErrTokenInvalid
 	}
@@ -405,7 +456,12 @@ WHERE sign_ins.id = ? AND sign_ins.user_id = ?`, sid, uid).Row().Scan(&row.ID, &
 	if row.Disabled || row.Revoked != nil {
 		return Caller{}, ErrTokenInvalid
 	}
-	c := Caller{UserID: row.ID, Role: row.Role, SignInID: sid}
+	now := time.Now().UTC()
+	if err := s.seen(ctx, sid, row.Role, row.LastSeen, now); err != nil {
+		return Caller{}, err
+	}
+	c := Caller{UserID: row.ID, Role: row.Role, SignInID: sid,
+		MustChangePassword: row.MustChange || passwordExpired(row.Role, row.Changed, now)}
 	if row.Username != nil {
 		c.Username = *row.Username
 	}

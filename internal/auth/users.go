@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
@@ -27,6 +28,8 @@ type NewUser struct {
 	Password string `json:"password"`
 	Role     Role   `json:"role"`
 	AreaCode string `json:"area_code"`
+	Name     string `json:"name,omitempty"`  // 姓名
+	Phone    string `json:"phone,omitempty"` // a mainland mobile number, sealed at rest
 	// UnitID is the member unit of a unit liaison (role unit_liaison,
 	// created by a root admin); other roles leave it out.
 	UnitID *int64 `json:"unit_id,omitempty"`
@@ -34,6 +37,8 @@ type NewUser struct {
 
 // UserChange is a partial update of a staff user; nil fields stay as they are.
 type UserChange struct {
+	Name     *string `json:"name"`
+	Phone    *string `json:"phone"` // "" removes it
 	Role     *Role   `json:"role"`
 	AreaCode *string `json:"area_code"`
 	Disabled *bool   `json:"disabled"`
@@ -45,23 +50,54 @@ type UserChange struct {
 
 // StaffUser is a staff user as the users API shows it.
 type StaffUser struct {
-	ID        int64     `json:"id"`
-	Username  string    `json:"username"`
-	Role      Role      `json:"role"`
-	AreaCode  string    `json:"area_code"`
-	AreaName  string    `json:"area_name"`
-	UnitID    *int64    `json:"unit_id,omitempty"`
-	Disabled  bool      `json:"disabled"`
-	CreatedAt time.Time `json:"created_at"`
+	ID                 int64     `json:"id"`
+	Username           string    `json:"username"`
+	Name               string    `json:"name"`
+	PhoneMasked        string    `json:"phone_masked"` // 138****1234, or "" when none is on file
+	Role               Role      `json:"role"`
+	AreaCode           string    `json:"area_code"`
+	AreaName           string    `json:"area_name"`
+	UnitID             *int64    `json:"unit_id,omitempty"`
+	Disabled           bool      `json:"disabled"`
+	MustChangePassword bool      `json:"must_change_password"`
+	CreatedAt          time.Time `json:"created_at"`
 }
 
+// validPassword is the check of a password set on the command line (the
+// operator bootstrapping an installation): length only. Passwords set
+// through the API follow CheckPassword.
 func validPassword(v *fault.Validation, p string) {
 	switch {
-	case len(p) < 8:
-		v.Add("password", "密码至少 8 位")
-	case len(p) > 72:
-		v.Add("password", "密码不能超过 72 个字节")
+	case len(p) < MinPasswordLen:
+		v.Add("password", fmt.Sprintf("密码至少 %d 位", MinPasswordLen))
+	case len(p) > MaxPasswordBytes:
+		v.Add("password", fmt.Sprintf("密码不能超过 %d 个字节", MaxPasswordBytes))
 	}
+}
+
+// MaxNameLen bounds a staff user's name (姓名), in characters.
+const MaxNameLen = 32
+
+// checkName validates a staff user's name (optional).
+func checkName(v *fault.Validation, field, name string) {
+	if utf8.RuneCountInString(name) > MaxNameLen {
+		v.Add(field, fmt.Sprintf("姓名不能超过 %d 个字", MaxNameLen))
+	}
+}
+
+// sealPhone normalizes an optional staff phone into its sealed form and
+// lookup hash; "" gives nils.
+func (s *Service) sealPhone(v *fault.Validation, field, raw string) (enc, hash *string) {
+	if strings.TrimSpace(raw) == "" {
+		return nil, nil
+	}
+	n, err := phone.Normalize(raw)
+	if err != nil {
+		v.Add(field, "手机号应为 11 位中国大陆手机号码")
+		return nil, nil
+	}
+	e, h := s.vault.Seal(n), s.vault.Hash(n)
+	return &e, &h
 }
 
 // checkStaffPlacement validates a role and area for a staff user and that the
@@ -98,7 +134,14 @@ func (s *Service) CreateUser(ctx context.Context, c *Caller, req NewUser) (Staff
 	if !usernamePattern.MatchString(req.Username) {
 		v.Add("username", "用户名为 3–32 位字母、数字、下划线、点或横线")
 	}
-	validPassword(&v, req.Password)
+	if c == nil {
+		validPassword(&v, req.Password)
+	} else {
+		CheckPassword(&v, "password", req.Username, req.Password)
+	}
+	req.Name = strings.TrimSpace(req.Name)
+	checkName(&v, "name", req.Name)
+	phoneEnc, phoneHash := s.sealPhone(&v, "phone", req.Phone)
 	if req.Role == UnitLiaison && req.AreaCode == "" && c != nil {
 		req.AreaCode = c.AreaCode
 	}
@@ -118,7 +161,11 @@ func (s *Service) CreateUser(ctx context.Context, c *Caller, req NewUser) (Staff
 	}
 	now := time.Now().UTC()
 	name, h, code := req.Username, string(hash), a.Code
-	u := User{Username: &name, PasswordHash: &h, Role: req.Role, AreaCode: &code, UnitID: req.UnitID, CreatedAt: now, UpdatedAt: now}
+	// A password an admin chose is its owner's to replace at first sign-in;
+	// the command line's (the operator's own first admin) is not.
+	u := User{Username: &name, PasswordHash: &h, Role: req.Role, AreaCode: &code, UnitID: req.UnitID,
+		Name: req.Name, PhoneEnc: phoneEnc, StaffPhoneHash: phoneHash, MustChangePassword: c != nil, PasswordChangedAt: &now,
+		CreatedAt: now, UpdatedAt: now}
 	actor := audit.Actor{Name: "cli", Role: "system"}
 	if c != nil {
 		actor = c.Actor()
@@ -130,12 +177,12 @@ func (s *Service) CreateUser(ctx context.Context, c *Caller, req NewUser) (Staff
 			}
 			return fmt.Errorf("auth: create user: %w", err)
 		}
-		return audit.Record(tx, actor, "user.create", a.Place(), fmt.Sprintf("user:%d", u.ID), map[string]any{"username": name, "role": req.Role, "area_code": a.Code, "unit_id": req.UnitID})
+		return audit.Record(tx, actor, "user.create", a.Place(), fmt.Sprintf("user:%d", u.ID), map[string]any{"username": name, "name": req.Name, "role": req.Role, "area_code": a.Code, "unit_id": req.UnitID})
 	})
 	if err != nil {
 		return StaffUser{}, err
 	}
-	return StaffUser{ID: u.ID, Username: name, Role: u.Role, AreaCode: a.Code, AreaName: a.Name, UnitID: u.UnitID, CreatedAt: u.CreatedAt}, nil
+	return s.staffView(u, a), nil
 }
 
 // checkUnit checks a unit liaison's unit: only a root admin (or the command
@@ -169,13 +216,67 @@ func (s *Service) checkUnit(ctx context.Context, c *Caller, req NewUser, a area.
 	return nil
 }
 
+// User statuses a list can be filtered by.
+const (
+	StatusEnabled    = "enabled"
+	StatusDisabled   = "disabled"
+	StatusMustChange = "must_change" // must change the password (set by an admin, or expired)
+)
+
 // UserFilter narrows ListUsers.
 type UserFilter struct {
 	Role     Role
 	AfterID  int64
 	Limit    int
 	AreaCode string // optional: only users in this subtree (must be in scope)
+	// Q searches usernames and names (a substring); a whole mobile number
+	// finds the staff user with that phone by its lookup hash.
+	Q      string
+	Status string // "", StatusEnabled, StatusDisabled or StatusMustChange
 }
+
+// ErrBadFilter is a list filter that is not understood.
+var ErrBadFilter = fault.New(fault.Invalid, "validation_failed", "筛选条件无效")
+
+// staffRow is a staff user as the list query reads it.
+type staffRow struct {
+	ID                 int64
+	Username           string
+	Name               string
+	PhoneEnc           *string
+	Role               Role
+	AreaCode           string
+	AreaName           string
+	UnitID             *int64
+	Disabled           bool
+	MustChangePassword bool
+	PasswordChangedAt  *time.Time
+	CreatedAt          time.Time
+}
+
+// staffView is a stored staff user as the API shows it, the phone masked.
+func (s *Service) staffView(u User, a area.Area) StaffUser {
+	r := staffRow{ID: u.ID, Name: u.Name, PhoneEnc: u.PhoneEnc, Role: u.Role, AreaCode: a.Code, AreaName: a.Name, UnitID: u.UnitID,
+		Disabled: u.Disabled, MustChangePassword: u.MustChangePassword, PasswordChangedAt: u.PasswordChangedAt, CreatedAt: u.CreatedAt}
+	if u.Username != nil {
+		r.Username = *u.Username
+	}
+	return s.rowView(r, time.Now().UTC())
+}
+
+func (s *Service) rowView(r staffRow, now time.Time) StaffUser {
+	out := StaffUser{ID: r.ID, Username: r.Username, Name: r.Name, Role: r.Role, AreaCode: r.AreaCode, AreaName: r.AreaName, UnitID: r.UnitID,
+		Disabled: r.Disabled, MustChangePassword: r.MustChangePassword || passwordExpired(r.Role, r.PasswordChangedAt, now), CreatedAt: r.CreatedAt}
+	if r.PhoneEnc != nil {
+		if n, err := s.vault.Open(*r.PhoneEnc); err == nil {
+			out.PhoneMasked = phone.Mask(n)
+		}
+	}
+	return out
+}
+
+// likeEscaper escapes LIKE's wildcards in a search term (with ! as escape).
+var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 
 // ListUsers lists staff users whose scope area lies inside the caller's,
 // filtered in the query by the scope's path.
@@ -197,19 +298,49 @@ func (s *Service) ListUsers(ctx context.Context, c Caller, f UserFilter) ([]Staf
 		}
 		like = area.SubtreeLike(a.Path)
 	}
+	if f.Role != "" && !f.Role.IsStaff() && f.Role != UnitLiaison {
+		return nil, ErrBadFilter
+	}
 	q := s.db.WithContext(ctx).Table("users").
-		Select("users.id, users.username, users.role, users.area_code, areas.name AS area_name, users.disabled, users.created_at").
+		Select("users.id, users.username, users.name, users.phone_enc, users.role, users.area_code, areas.name AS area_name, users.unit_id, users.disabled, users.must_change_password, users.password_changed_at, users.created_at").
 		Joins("JOIN areas ON areas.code = users.area_code").
 		Where("areas.path LIKE ? AND users.role <> ?", like, Resident)
 	if f.Role != "" {
 		q = q.Where("users.role = ?", f.Role)
 	}
+	now := time.Now().UTC()
+	switch f.Status {
+	case "":
+	case StatusEnabled:
+		q = q.Where("users.disabled = ?", false)
+	case StatusDisabled:
+		q = q.Where("users.disabled = ?", true)
+	case StatusMustChange:
+		q = q.Where("users.disabled = ? AND (users.must_change_password = ? OR users.password_changed_at < ?)", false, true, now.Add(-MaxPasswordAge))
+	default:
+		return nil, ErrBadFilter
+	}
+	if term := strings.TrimSpace(f.Q); term != "" {
+		if utf8.RuneCountInString(term) > 64 {
+			return nil, ErrBadFilter
+		}
+		pattern := "%" + likeEscaper.Replace(strings.ToLower(term)) + "%"
+		cond := s.db.Where("LOWER(users.username) LIKE ? ESCAPE '!'", pattern).Or("LOWER(users.name) LIKE ? ESCAPE '!'", pattern)
+		if n, err := phone.Normalize(term); err == nil {
+			cond = cond.Or("users.staff_phone_hash = ?", s.vault.Hash(n))
+		}
+		q = q.Where(cond)
+	}
 	if f.AfterID > 0 {
 		q = q.Where("users.id > ?", f.AfterID)
 	}
-	out := []StaffUser{}
-	if err := q.Order("users.id").Limit(f.Limit).Scan(&out).Error; err != nil {
+	var rows []staffRow
+	if err := q.Order("users.id").Limit(f.Limit).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("auth: list users: %w", err)
+	}
+	out := make([]StaffUser, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, s.rowView(r, now))
 	}
 	return out, nil
 }
@@ -281,7 +412,15 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, id int64, ch UserCha
 		}
 	}
 	if ch.Password != nil {
-		validPassword(&v, *ch.Password)
+		CheckPassword(&v, "password", *u.Username, *ch.Password)
+	}
+	if ch.Name != nil {
+		*ch.Name = strings.TrimSpace(*ch.Name)
+		checkName(&v, "name", *ch.Name)
+	}
+	var phoneEnc, phoneHash *string
+	if ch.Phone != nil {
+		phoneEnc, phoneHash = s.sealPhone(&v, "phone", *ch.Phone)
 	}
 	if err := v.Err(); err != nil {
 		return StaffUser{}, err
@@ -300,6 +439,16 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, id int64, ch UserCha
 	if ch.AreaCode != nil {
 		changed["area_code"] = a.Code
 	}
+	if ch.Name != nil {
+		updates["name"] = *ch.Name
+		changed["name"] = *ch.Name
+		u.Name = *ch.Name
+	}
+	if ch.Phone != nil {
+		updates["phone_enc"], updates["staff_phone_hash"] = phoneEnc, phoneHash
+		changed["phone"] = "changed"
+		u.PhoneEnc = phoneEnc
+	}
 	endSessions := false
 	disabled := u.Disabled
 	if ch.Disabled != nil {
@@ -308,18 +457,25 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, id int64, ch UserCha
 		changed["disabled"] = disabled
 		endSessions = disabled
 	}
+	newHash := ""
 	if ch.Password != nil {
 		hash, err := bcrypt.GenerateFromPassword([]byte(*ch.Password), s.cfg.BcryptCost)
 		if err != nil {
 			return StaffUser{}, err
 		}
-		updates["password_hash"] = string(hash)
+		newHash = string(hash)
 		changed["password"] = "changed"
 		endSessions = true
 	}
 	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(updates).Error; err != nil {
 			return fmt.Errorf("auth: update user: %w", err)
+		}
+		if newHash != "" {
+			// An admin's reset is a password its owner must replace.
+			if err := s.setPassword(tx, u, newHash, true, now); err != nil {
+				return err
+			}
 		}
 		if endSessions {
 			if err := tx.Model(&SignIn{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now).Error; err != nil {
@@ -337,7 +493,11 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, id int64, ch UserCha
 	if err != nil {
 		return StaffUser{}, err
 	}
-	return StaffUser{ID: u.ID, Username: *u.Username, Role: role, AreaCode: a.Code, AreaName: a.Name, Disabled: disabled, CreatedAt: u.CreatedAt}, nil
+	u.Role, u.Disabled = role, disabled
+	if newHash != "" {
+		u.MustChangePassword, u.PasswordChangedAt = true, &now
+	}
+	return s.staffView(u, a), nil
 }
 
 // Profile is a resident's targeting data and consent.
@@ -375,6 +535,10 @@ type Me struct {
 	AreaName    *string  `json:"area_name"`
 	PhoneMasked *string  `json:"phone_masked"`
 	Profile     *Profile `json:"profile"`
+	// Staff: the name, and whether the password must be changed before
+	// anything else (set by an admin, or older than MaxPasswordAge).
+	Name               string `json:"name,omitempty"`
+	MustChangePassword bool   `json:"must_change_password"`
 }
 
 // Me describes the caller.
@@ -383,7 +547,8 @@ func (s *Service) Me(ctx context.Context, c Caller) (Me, error) {
 	if err := s.db.WithContext(ctx).Where("id = ?", c.UserID).Take(&u).Error; err != nil {
 		return Me{}, fmt.Errorf("auth: me: %w", err)
 	}
-	m := Me{ID: u.ID, Role: u.Role, Username: u.Username, AreaCode: u.AreaCode}
+	m := Me{ID: u.ID, Role: u.Role, Username: u.Username, AreaCode: u.AreaCode, Name: u.Name,
+		MustChangePassword: u.MustChangePassword || passwordExpired(u.Role, u.PasswordChangedAt, time.Now().UTC())}
 	if u.AreaCode != nil {
 		if a, err := s.areas.Get(ctx, *u.AreaCode); err == nil {
 			m.AreaName = &a.Name

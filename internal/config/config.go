@@ -37,6 +37,7 @@ type Config struct {
 	PhoneKey       []byte         // WUZHA_PHONE_KEY (base64, 32 bytes), else generated into DataDir
 	AccessTTL      time.Duration  // WUZHA_ACCESS_TTL
 	RefreshTTL     time.Duration  // WUZHA_REFRESH_TTL
+	IdleTimeout    time.Duration  // WUZHA_STAFF_IDLE_TIMEOUT: a staff sign-in ends after this long without a request
 	BodyLimit      int            // WUZHA_BODY_LIMIT bytes
 	DBWait         time.Duration  // WUZHA_DB_WAIT: how long serve retries an unreachable database at start
 	LogLevel       slog.Level     // WUZHA_LOG_LEVEL
@@ -84,6 +85,9 @@ func Load() (Config, error) {
 		return c, err
 	}
 	if c.RefreshTTL, err = duration("WUZHA_REFRESH_TTL", 30*24*time.Hour); err != nil {
+		return c, err
+	}
+	if c.IdleTimeout, err = duration("WUZHA_STAFF_IDLE_TIMEOUT", 30*time.Minute); err != nil {
 		return c, err
 	}
 	if c.DBWait, err = duration("WUZHA_DB_WAIT", 60*time.Second); err != nil {

@@ -98,11 +98,12 @@ func (s *Service) draw(ctx context.Context, q Quiz, r Respondent) ([]served, []S
 		}
 	}
 	type keyed struct {
-		q   Question
+		q   *Question // sorting pointers, not whole questions, keeps a start cheap
 		key float64
 	}
-	var rest []keyed
-	for _, p := range pool {
+	rest := make([]keyed, 0, len(pool))
+	for i := range pool {
+		p := &pool[i]
 		if taken[p.ID] {
 			continue
 		}
@@ -118,7 +119,7 @@ func (s *Service) draw(ctx context.Context, q Quiz, r Respondent) ([]served, []S
 		}
 		// Efraimidis–Spirakis: the largest u^(1/w) form a weighted sample.
 		key := math.Pow(rng.Float64(), 1/w)
-		if forOtherAgeBands(p, r.AgeBand) {
+		if forOtherAgeBands(*p, r.AgeBand) {
 			// Keys lie in [0, 1]: these come only after every question
 			// meant for the respondent's own band (or for everyone), so a
 			// 60+ retiree sees a children's question only when the pool
@@ -132,7 +133,7 @@ func (s *Service) draw(ctx context.Context, q Quiz, r Respondent) ([]served, []S
 		if len(picked) >= q.QuestionCount {
 			break
 		}
-		picked = append(picked, k.q)
+		picked = append(picked, *k.q)
 	}
 	if len(picked) < q.QuestionCount {
 		return nil, nil, ErrNotEnoughQuestion

@@ -633,4 +633,32 @@ ALTER TABLE attempts ADD COLUMN submit_hash VARCHAR(64) NULL;
 ALTER TABLE notices ADD COLUMN unit_id BIGINT NULL;
 CREATE INDEX idx_notices_unit ON notices (unit_id);
 `},
+	// `wuzha seed --demo` marks the residents and staff accounts it makes
+	// as demo data, so they can be told apart from real people and never
+	// mistaken for them (and a test can check they stay in demo areas).
+	{19, "demo accounts", `
+ALTER TABLE users ADD COLUMN demo BOOLEAN NOT NULL DEFAULT FALSE;
+`},
+	// Running a city's staff: a staff user's name and phone (sealed in
+	// phone_enc like a resident's; found by staff_phone_hash, never by
+	// phone_hash, so a staff phone can never sign in by SMS as a resident),
+	// the forced first change and the age of the password, the last
+	// passwords (not to be used again), and each sign-in's last request
+	// (the idle timeout).
+	{20, "staff names, phones and password rules", `
+ALTER TABLE users ADD COLUMN name VARCHAR(64) NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN staff_phone_hash VARCHAR(64) NULL;
+ALTER TABLE users ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE users ADD COLUMN password_changed_at {{ts}} NULL;
+CREATE INDEX idx_users_staff_phone ON users (staff_phone_hash);
+CREATE INDEX idx_users_name ON users (name);
+ALTER TABLE sign_ins ADD COLUMN last_seen_at {{ts}} NULL;
+CREATE TABLE password_history (
+  id {{id}},
+  user_id BIGINT NOT NULL,
+  password_hash VARCHAR(255) NOT NULL,
+  created_at {{ts}} NOT NULL
+){{table}};
+CREATE INDEX idx_password_history_user ON password_history (user_id, id);
+`},
 }

@@ -28,7 +28,7 @@ import (
 // models are every stored type; each must match its migrated table exactly.
 var models = []any{
 	&area.Area{}, &area.Change{}, &taxonomy.Code{},
-	&auth.User{}, &auth.Profile{}, &auth.SignIn{}, &auth.RefreshToken{}, &auth.SMSCode{}, &auth.LoginThrottle{},
+	&auth.User{}, &auth.Profile{}, &auth.SignIn{}, &auth.RefreshToken{}, &auth.SMSCode{}, &auth.LoginThrottle{}, &auth.PasswordEntry{},
 	&audit.Entry{}, &ratelimit.Counter{},
 	&content.Warning{}, &content.Version{}, &content.View{}, &content.Ack{},
 	&quiz.Question{}, &quiz.QuestionVersion{}, &quiz.Quiz{}, &quiz.Attempt{}, &quiz.AttemptAnswer{},

@@ -142,6 +142,9 @@ type Options struct {
 	Limiter ratelimit.Limiter
 	// Frontend is the built web app the server embeds; none by default.
 	Frontend fs.FS
+	// BcryptCost of stored passwords; 0 is bcrypt.MinCost (fast tests).
+	// Benchmarks of what hashing costs set bcrypt.DefaultCost.
+	BcryptCost int
 }
 
 // PublicURL is the public address of every test Env unless Options says
@@ -185,7 +188,10 @@ func NewEnv(t testing.TB, opt ...Options) *Env {
 		AccessTTL: 15 * time.Minute, RefreshTTL: 24 * time.Hour,
 		TargetRate: 0.9, TargetCoverage: 0.05, MinRespondents: 30,
 	}
-	a, err := app.New(ctx, cfg, app.Options{Log: log, DB: db, Limiter: o.Limiter, BcryptCost: bcrypt.MinCost, Frontend: o.Frontend})
+	if o.BcryptCost == 0 {
+		o.BcryptCost = bcrypt.MinCost
+	}
+	a, err := app.New(ctx, cfg, app.Options{Log: log, DB: db, Limiter: o.Limiter, BcryptCost: o.BcryptCost, Frontend: o.Frontend})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,6 +345,23 @@ func (e *Env) Staff(username string, role auth.Role, areaCode string) string {
 		e.T.Fatalf("create %s: %v", username, err)
 	}
 	return e.Login(username, "password-"+username).AccessToken
+}
+
+// ChangedPassword is the password FirstSignIn chooses: it follows the
+// password rules for any test username.
+const ChangedPassword = "Changed#Pass-2026"
+
+// FirstSignIn signs in a staff user whose password an admin set (so they
+// must change it), changes it to ChangedPassword and returns the access
+// token, which then works everywhere.
+func (e *Env) FirstSignIn(username, initial string) string {
+	e.T.Helper()
+	p := e.Login(username, initial)
+	if !p.MustChangePassword {
+		e.T.Fatalf("%s: must_change_password is false after an admin set the password", username)
+	}
+	Want(e.T, e.Call("POST", "/api/v1/me/password", p.AccessToken, map[string]string{"old_password": initial, "new_password": ChangedPassword}), 204)
+	return p.AccessToken
 }
 
 // Login signs staff in and returns the pair.

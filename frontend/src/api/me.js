@@ -9,3 +9,5 @@ export const prizes = () => api.get('/me/prizes')
 export const attempts = (query) => api.get('/me/attempts', query)
 /** close closes (注销) the resident's account. */
 export const close = () => api.del('/me')
+/** changePassword changes a staff user's own password. */
+export const changePassword = (body) => api.post('/me/password', body)
