@@ -10,11 +10,33 @@ import (
 )
 
 func (s *Server) listAreas(c *fiber.Ctx) error {
+	if c.Query("q") != "" {
+		return s.searchAreas(c)
+	}
 	items, err := s.Areas.RootViews(c.UserContext())
 	if err != nil {
 		return err
 	}
 	return c.JSON(listPage[area.View]{Items: items})
+}
+
+var errBadLevel = fault.New(fault.Invalid, "bad_parameter", "区域层级只能是 city、county、town、community 或 grid")
+
+// searchAreas finds areas by name or code (?q=), optionally of one level
+// (?level=) and inside one area (?within=), for the area pickers. Areas
+// are public, as GET /areas is.
+func (s *Server) searchAreas(c *fiber.Ctx) error {
+	level := area.Level(c.Query("level"))
+	switch level {
+	case "", area.City, area.County, area.Town, area.Community, area.Grid:
+	default:
+		return errBadLevel
+	}
+	items, err := s.Areas.Search(c.UserContext(), c.Query("q"), level, c.Query("within"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(listPage[area.Found]{Items: items})
 }
 
 func (s *Server) getArea(c *fiber.Ctx) error {
@@ -83,18 +105,28 @@ func (s *Server) decideAreaChange(approve bool) fiber.Handler {
 
 // uploadedFile reads the multipart field "file" of an upload.
 func (s *Server) uploadedFile(c *fiber.Ctx) (string, []byte, error) {
+	return readUpload(c, int64(s.MaxUploadBytes), errNoFile, nil)
+}
+
+// readUpload reads the multipart field "file": missing when there is none,
+// tooLarge (when not nil) when it declares more than limit bytes; at most
+// limit+1 bytes are read, so a caller can tell a file over the limit.
+func readUpload(c *fiber.Ctx, limit int64, missing, tooLarge error) (string, []byte, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return "", nil, errNoFile
+		return "", nil, missing
+	}
+	if tooLarge != nil && fh.Size > limit {
+		return "", nil, tooLarge
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return "", nil, errNoFile
+		return "", nil, missing
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, int64(s.MaxUploadBytes)+1))
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return "", nil, errNoFile
+		return "", nil, missing
 	}
 	return fh.Filename, data, nil
 }

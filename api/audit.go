@@ -21,9 +21,14 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 		}
 		f.Since = t
 	}
-	entries, err := s.Audit.List(c.UserContext(), f)
+	entries, err := s.Audit.ListViews(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
-	return c.JSON(newPage(entries, limit, func(e audit.Entry) int64 { return e.ID }))
+	return c.JSON(newPage(entries, limit, func(e audit.View) int64 { return e.ID }))
+}
+
+// listAuditActions names every audited action in Chinese, for the filter.
+func (s *Server) listAuditActions(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"items": audit.ActionOptions()})
 }

@@ -18,7 +18,7 @@ func (s *Server) listQuestions(c *fiber.Ctx) error {
 		return errBadParam
 	}
 	items, err := s.Quiz.ListQuestions(c.UserContext(), caller(c), quiz.QuestionFilter{
-		FraudType: c.Query("fraud_type"), Kind: quiz.Kind(c.Query("kind")), Status: status, AfterID: after, Limit: limit,
+		FraudType: c.Query("fraud_type"), Kind: quiz.Kind(c.Query("kind")), Status: status, Query: c.Query("q"), AfterID: after, Limit: limit,
 	})
 	if err != nil {
 		return err

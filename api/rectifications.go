@@ -1,7 +1,6 @@
 package api
 
 import (
-	"io"
 	"mime"
 	"strconv"
 	"strings"
@@ -103,23 +102,11 @@ func (s *Server) addRectificationAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	fh, err := c.FormFile("file")
+	name, data, err := readUpload(c, supervision.MaxAttachment, errNoAttachment, supervision.ErrTooLarge)
 	if err != nil {
-		return errNoAttachment
+		return err
 	}
-	if fh.Size > supervision.MaxAttachment {
-		return supervision.ErrTooLarge
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return errNoAttachment
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, supervision.MaxAttachment+1))
-	if err != nil {
-		return errNoAttachment
-	}
-	a, err := s.Supervision.AddAttachment(c.UserContext(), caller(c), id, fh.Filename, data)
+	a, err := s.Supervision.AddAttachment(c.UserContext(), caller(c), id, name, data)
 	if err != nil {
 		return err
 	}

@@ -55,6 +55,8 @@ func (s *Server) routes() {
 	v1.Get("/warnings/:id/reach", s.guard(staff), s.warningReach)
 	v1.Post("/warnings/:id/ack", s.guard(roles(auth.Resident)), s.ackWarning)
 	v1.Get("/me/acks", s.guard(roles(auth.Resident)), s.myAcks)
+	v1.Post("/images", s.guard(staff), s.limit("image-upload", 120, time.Hour), s.uploadImage)
+	v1.Get("/images/:name", s.guard(public), s.getImage)
 	v1.Get("/warnings/:id/qr.png", s.limit("warning-qr", 60, time.Minute), s.guard(public), s.warningQR)
 
 	// Question bank and quizzes.
@@ -161,6 +163,7 @@ func (s *Server) routes() {
 	v1.Patch("/users/:id", s.guard(roles(auth.Admin)), s.updateUser)
 	v1.Post("/users/:id/unlock-login", s.guard(roles(auth.Admin)), s.unlockLogin)
 	v1.Get("/audit", s.guard(roles(auth.Admin)), s.listAudit)
+	v1.Get("/audit/actions", s.guard(roles(auth.Admin)), s.listAuditActions)
 
 	v1.Use(s.apiNotFound)
 	app.Use(s.frontend)

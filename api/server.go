@@ -26,6 +26,7 @@ import (
 	"wuzha/internal/config"
 	"wuzha/internal/content"
 	"wuzha/internal/fault"
+	"wuzha/internal/picture"
 	"wuzha/internal/quiz"
 	"wuzha/internal/ratelimit"
 	"wuzha/internal/session"
@@ -55,6 +56,7 @@ type Deps struct {
 	Audit          *audit.Store
 	Supervision    *supervision.Service
 	Workbench      *workbench.Service
+	Pictures       *picture.Store
 	Limiter        ratelimit.Limiter
 	Frontend       fs.FS
 	TrustedProxies []netip.Prefix

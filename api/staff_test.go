@@ -42,7 +42,7 @@ func importStaff(t *testing.T, e *testkit.Env, token, name string, rows [][]stri
 	var data []byte
 	var err error
 	if strings.HasSuffix(name, ".xlsx") {
-		data, err = xsheet.XLSX(xsheet.Page{Name: "Sheet1", Rows: rows})
+		data, err = xsheet.XLSX(xsheet.Page{Name: "Sheet1", Rows: xsheet.Text(rows)})
 	} else {
 		data, err = xsheet.CSV(rows)
 	}
@@ -399,7 +399,7 @@ func BenchmarkStaffImport200(b *testing.B) {
 		for i := 0; i < 200; i++ {
 			rows = append(rows, []string{fmt.Sprintf("b%d_gw%03d", n, i), "网格员" + strconv.Itoa(i), fmt.Sprintf("139%08d", n*1000+i), "网格员", grids[i%len(grids)]})
 		}
-		data, err := xsheet.XLSX(xsheet.Page{Name: "Sheet1", Rows: rows})
+		data, err := xsheet.XLSX(xsheet.Page{Name: "Sheet1", Rows: xsheet.Text(rows)})
 		if err != nil {
 			b.Fatal(err)
 		}

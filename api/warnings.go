@@ -17,7 +17,7 @@ func (s *Server) listWarnings(c *fiber.Ctx) error {
 		return err
 	}
 	items, err := s.Content.List(c.UserContext(), caller(c), content.Filter{
-		Status: content.Status(c.Query("status")), FraudType: c.Query("fraud_type"), BeforeID: before, Limit: limit,
+		Status: content.Status(c.Query("status")), FraudType: c.Query("fraud_type"), Query: c.Query("q"), BeforeID: before, Limit: limit,
 	})
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"golang.org/x/net/html"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -506,10 +507,12 @@ var xssCorpus = []string{
 
 // allowedTags is what sanitized warning HTML may contain.
 var allowedTags = map[string]bool{"p": true, "br": true, "hr": true, "h3": true, "h4": true, "h5": true, "h6": true, "strong": true, "em": true, "b": true, "i": true, "del": true,
-	"blockquote": true, "ul": true, "ol": true, "li": true, "code": true, "pre": true, "table": true, "thead": true, "tbody": true, "tr": true, "th": true, "td": true, "a": true}
+	"blockquote": true, "ul": true, "ol": true, "li": true, "code": true, "pre": true, "table": true, "thead": true, "tbody": true, "tr": true, "th": true, "td": true, "a": true, "img": true}
 
 // unsafeHTML parses s as a browser would and names the first element,
 // attribute or URL that could run script or load something, or "".
+var ownImageURL = regexp.MustCompile(`^/api/v1/images/[0-9a-f]{64}\.(jpg|png)$`)
+
 func unsafeHTML(s string) string {
 	z := html.NewTokenizer(strings.NewReader(s))
 	for {
@@ -533,6 +536,11 @@ func unsafeHTML(s string) string {
 						return "rel " + a.Val
 					}
 				case tok.Data == "a" && a.Key == "target":
+				case tok.Data == "img" && a.Key == "src":
+					if !ownImageURL.MatchString(a.Val) {
+						return "src " + a.Val
+					}
+				case tok.Data == "img" && a.Key == "alt":
 				default:
 					return "attribute " + a.Key + " on <" + tok.Data + ">"
 				}

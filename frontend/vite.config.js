@@ -56,7 +56,8 @@ const localIconFont = {
 }
 
 export default defineConfig({
-  plugins: [vue(), vantStyles(), localIconFont, keepGitkeep, serviceWorker(), precompress()],
+  // The Markdown toolbar's buttons are custom elements, not Vue components.
+  plugins: [vue({ template: { compilerOptions: { isCustomElement: (tag) => tag === 'markdown-toolbar' || tag.startsWith('md-') } } }), vantStyles(), localIconFont, keepGitkeep, serviceWorker(), precompress()],
   // Every component uses <script setup>; without the Options API support the
   // Vue runtime a phone downloads and parses is smaller.
   define: {

@@ -156,7 +156,12 @@ test('an editor runs the question bank and a quiz campaign', { timeout: 180_000 
   await page.getByTestId('max-attempts').locator('input').fill('2')
   await page.getByTestId('min-seconds').locator('input').fill('0')
   await page.getByRole('group', { name: '诈骗类型' }).getByRole('button', { name: '刷单返利' }).click()
-  await page.getByTestId('core-questions').locator('input').fill(String(questionId))
+  // The core question is found by searching its stem, not by typing its id.
+  await page.getByTestId('core-questions-open').click()
+  await page.getByTestId('core-questions-search').locator('input').fill(STEM.slice(0, 8))
+  await page.getByTestId('core-questions-option').filter({ hasText: `编号 ${questionId}` }).click()
+  await page.getByTestId('core-questions-confirm').click()
+  await page.getByTestId('core-questions').getByTestId('picker-chosen').filter({ hasText: STEM.slice(0, 8) }).waitFor()
   // No minimum time: under the city's rule only a practice quiz may do that.
   await page.getByTestId('counts-for-awareness').click()
   await shot(page, 'quiz-editor')

@@ -2,6 +2,12 @@
 // pages: which periods may be picked, how rates and intervals are written,
 // the knowledge-gap heatmap's data, and which grids fall short of coverage.
 
+import { parsePeriod, periodLabel } from './format.js'
+
+// The period formatter lives in format.js, shared by every page; these
+// pages import it from here as well.
+export { parsePeriod, periodLabel }
+
 const pad = (n) => String(n).padStart(2, '0')
 
 /** The calendar parts of a time in Asia/Shanghai (UTC+8, no DST). */
@@ -14,21 +20,6 @@ function shanghai(now) {
 export function currentQuarter(now = new Date()) {
   const { year, month } = shanghai(now)
   return `${year}Q${Math.floor((month - 1) / 3) + 1}`
-}
-
-/** parsePeriod reads 2026Q3 or 2026-09 as {kind, year, q|month}, or null. */
-export function parsePeriod(name) {
-  const m = /^(\d{4})(?:Q([1-4])|-(0[1-9]|1[0-2]))$/.exec(String(name ?? ''))
-  if (!m) return null
-  const year = Number(m[1])
-  return m[2] ? { kind: 'quarter', year, q: Number(m[2]) } : { kind: 'month', year, month: Number(m[3]) }
-}
-
-/** periodLabel writes a period in Chinese: 2026年第3季度, 2026年9月. */
-export function periodLabel(name) {
-  const p = parsePeriod(name)
-  if (!p) return String(name ?? '')
-  return p.kind === 'quarter' ? `${p.year}年第${p.q}季度` : `${p.year}年${p.month}月`
 }
 
 /** previousQuarters lists n quarters ending with `period` (a quarter), oldest first. */

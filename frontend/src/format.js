@@ -11,13 +11,20 @@ export function formatTime(value, { seconds = false } = {}) {
   return seconds ? `${base}:${pad(d.getSeconds())}` : base
 }
 
-/** formatDetail renders an audit entry's detail (text or JSON) as one line. */
-export function formatDetail(detail) {
-  if (detail == null || detail === '') return ''
-  if (typeof detail === 'string') return detail
-  try {
-    return JSON.stringify(detail)
-  } catch {
-    return String(detail)
-  }
+/** parsePeriod reads 2026Q3 or 2026-09 as {kind, year, q|month}, or null. */
+export function parsePeriod(name) {
+  const m = /^(\d{4})(?:Q([1-4])|-(0[1-9]|1[0-2]))$/.exec(String(name ?? ''))
+  if (!m) return null
+  const year = Number(m[1])
+  return m[2] ? { kind: 'quarter', year, q: Number(m[2]) } : { kind: 'month', year, month: Number(m[3]) }
+}
+
+/**
+ * periodLabel writes a period in Chinese: 2026年第3季度, 2026年9月. Every
+ * page shows periods through it; anything else comes back as it is.
+ */
+export function periodLabel(name) {
+  const p = parsePeriod(name)
+  if (!p) return String(name ?? '')
+  return p.kind === 'quarter' ? `${p.year}年第${p.q}季度` : `${p.year}年${p.month}月`
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatDetail, formatTime } from './format.js'
+import { formatTime, parsePeriod, periodLabel } from './format.js'
 
 describe('formatTime', () => {
   it('shows local time to the minute or second', () => {
@@ -14,10 +14,24 @@ describe('formatTime', () => {
   })
 })
 
-describe('formatDetail', () => {
-  it('renders text and objects on one line', () => {
-    expect(formatDetail('role changed')).toBe('role changed')
-    expect(formatDetail({ role: 'editor' })).toBe('{"role":"editor"}')
-    expect(formatDetail(null)).toBe('')
+describe('periodLabel', () => {
+  it('writes quarters and months in Chinese', () => {
+    expect(periodLabel('2026Q4')).toBe('2026年第4季度')
+    expect(periodLabel('2026Q1')).toBe('2026年第1季度')
+    expect(periodLabel('2026-11')).toBe('2026年11月')
+    expect(periodLabel('2026-03')).toBe('2026年3月')
+  })
+
+  it('passes through what is not a period', () => {
+    expect(periodLabel('2026Q5')).toBe('2026Q5')
+    expect(periodLabel('2026-13')).toBe('2026-13')
+    expect(periodLabel(null)).toBe('')
+    expect(periodLabel(undefined)).toBe('')
+  })
+
+  it('reads the parts', () => {
+    expect(parsePeriod('2026Q4')).toEqual({ kind: 'quarter', year: 2026, q: 4 })
+    expect(parsePeriod('2026-11')).toEqual({ kind: 'month', year: 2026, month: 11 })
+    expect(parsePeriod('2026-9')).toBeNull()
   })
 })

@@ -44,7 +44,7 @@ export function emptyQuestionForm() {
     difficulty: '1',
     age_bands: [],
     occupations: [],
-    warning_ids: '',
+    warning_ids: [],
     active: true,
   }
 }
@@ -61,7 +61,7 @@ export function formFromQuestion(q) {
     difficulty: String(q?.difficulty ?? 1),
     age_bands: [...(q?.age_bands ?? [])],
     occupations: [...(q?.occupations ?? [])],
-    warning_ids: (q?.warning_ids ?? []).join(', '),
+    warning_ids: [...(q?.warning_ids ?? [])],
     active: q?.active ?? true,
   }
 }
@@ -115,22 +115,6 @@ export function toggleAnswer(kind, answer, key) {
   return [key]
 }
 
-/**
- * parseIdList reads "12, 15 18" (commas, Chinese commas or spaces) as
- * [12, 15, 18]; it returns null when something is not a positive whole number.
- */
-export function parseIdList(text) {
-  const parts = String(text ?? '')
-    .split(/[\s,，、]+/)
-    .filter(Boolean)
-  const ids = []
-  for (const p of parts) {
-    if (!/^\d+$/.test(p) || Number(p) <= 0) return null
-    if (!ids.includes(Number(p))) ids.push(Number(p))
-  }
-  return ids
-}
-
 /** questionPayload is the body of POST /questions and PATCH /questions/{id}. */
 export function questionPayload(form) {
   return {
@@ -143,7 +127,7 @@ export function questionPayload(form) {
     difficulty: Number(form.difficulty),
     age_bands: [...form.age_bands],
     occupations: [...form.occupations],
-    warning_ids: parseIdList(form.warning_ids) ?? [],
+    warning_ids: [...form.warning_ids],
     active: Boolean(form.active),
   }
 }
@@ -151,7 +135,6 @@ export function questionPayload(form) {
 /** questionFormProblems finds what the form cannot send as it is, by field. */
 export function questionFormProblems(form) {
   const problems = {}
-  if (parseIdList(form.warning_ids) === null) problems.warning_ids = '请填写预警编号（数字），多个用逗号隔开'
   if (!form.answer.length) problems.answer = form.kind === 'multiple' ? '请勾选至少两个正确答案' : '请选择正确答案'
   else if (form.kind === 'multiple' && form.answer.length < 2) problems.answer = '多选题至少要有两个正确答案'
   return problems

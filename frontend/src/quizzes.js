@@ -2,7 +2,6 @@
 // API's quiz, which of its fields decide scoring (frozen once anyone has
 // started), where a quiz is in its life, and prize pools.
 import { fromLocalInput, toLocalInput } from './warnings.js'
-import { parseIdList } from './questions.js'
 
 export const AUDIENCES = [
   { code: 'residents', name: '群众' },
@@ -79,7 +78,7 @@ export function emptyQuizForm(now = Date.now(), { areaCode = '', areaName = '' }
     time_limit_min: '10',
     max_attempts: '3',
     fraud_types: [],
-    core_question_ids: '',
+    core_question_ids: [],
     min_seconds_per_question: '2',
     counts_for_awareness: true,
   }
@@ -105,7 +104,7 @@ export function formFromQuiz(q, areaName = '') {
     time_limit_min: minutes(q?.time_limit_s ?? 0),
     max_attempts: String(q?.max_attempts ?? ''),
     fraud_types: [...(q?.fraud_types ?? [])],
-    core_question_ids: (q?.core_question_ids ?? []).join(', '),
+    core_question_ids: [...(q?.core_question_ids ?? [])],
     min_seconds_per_question: String(q?.min_seconds_per_question ?? ''),
     counts_for_awareness: Boolean(q?.counts_for_awareness),
   }
@@ -128,7 +127,6 @@ export function quizFormProblems(form) {
   }
   const min = Number(form.time_limit_min)
   if (!String(form.time_limit_min ?? '').trim() || !Number.isFinite(min) || min <= 0) p.time_limit_s = '请填写答题时限（分钟）'
-  if (parseIdList(form.core_question_ids) === null) p.core_question_ids = '请填写题目编号（数字），多个用逗号隔开'
   return p
 }
 
@@ -145,7 +143,7 @@ export function quizPayload(form) {
     time_limit_s: Math.round(Number(form.time_limit_min) * 60),
     max_attempts: whole(form.max_attempts),
     fraud_types: [...form.fraud_types],
-    core_question_ids: parseIdList(form.core_question_ids) ?? [],
+    core_question_ids: [...form.core_question_ids],
     min_seconds_per_question: whole(form.min_seconds_per_question),
     counts_for_awareness: form.audience === 'staff' ? false : Boolean(form.counts_for_awareness),
   }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -24,6 +25,7 @@ import (
 	"wuzha/internal/content"
 	"wuzha/internal/demo"
 	"wuzha/internal/phone"
+	"wuzha/internal/picture"
 	"wuzha/internal/quiz"
 	"wuzha/internal/ratelimit"
 	"wuzha/internal/session"
@@ -81,6 +83,7 @@ type App struct {
 	SMS         sms.Sender
 	Supervision *supervision.Service
 	Workbench   *workbench.Service
+	Pictures    *picture.Store
 
 	frontend   fs.FS
 	bcryptCost int
@@ -110,6 +113,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	db := a.DB
 	a.Areas, a.Codes, a.Audit = area.NewStore(db), taxonomy.NewStore(db), audit.NewStore(db)
+	a.Audit.Names = func(ctx context.Context, ids []int64) (map[int64]string, error) {
+		return auth.DisplayNames(ctx, db.DB, ids)
+	}
+	a.Audit.AreaNames = a.Areas.Names
 	a.Content = content.NewService(db, a.Areas, a.Codes)
 	a.Quiz = quiz.NewService(db, a.Areas, a.Codes)
 	a.Sessions = session.NewService(db, a.Areas, a.Quiz)
@@ -168,6 +175,7 @@ func (a *App) wireAuth(o Options) error {
 		auth.Config{JWTSecret: cfg.JWTSecret, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, BcryptCost: o.BcryptCost, IdleTimeout: cfg.IdleTimeout}, a.Log)
 	a.Quiz.UseProfiles(a.Auth)
 	a.Content.UseProfiles(a.Auth)
+	a.Pictures = picture.NewStore(filepath.Join(cfg.DataDir, "images"))
 	a.Supervision = supervision.NewService(a.DB, a.Areas, a.Awareness, a.Assessment, a.Auth, sender, cfg.DataDir)
 	a.Workbench = workbench.NewService(workbench.Deps{DB: a.DB, Areas: a.Areas, Codes: a.Codes, Auth: a.Auth, Content: a.Content,
 		Quiz: a.Quiz, Awareness: a.Awareness, Assessment: a.Assessment, Supervision: a.Supervision})
@@ -227,7 +235,7 @@ func (a *App) Server() *api.Server {
 	return api.New(api.Deps{
 		Log: a.Log, DB: a.DB, Auth: a.Auth, Content: a.Content, Quiz: a.Quiz, Sessions: a.Sessions, Awareness: a.Awareness,
 		Assessment: a.Assessment, Areas: a.Areas, Codes: a.Codes, Audit: a.Audit, Supervision: a.Supervision,
-		Workbench: a.Workbench, Limiter: a.Limiter, Frontend: a.frontend, TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit, PublicURL: cfg.PublicURL,
+		Workbench: a.Workbench, Pictures: a.Pictures, Limiter: a.Limiter, Frontend: a.frontend, TrustedProxies: cfg.TrustedProxies, MaxUploadBytes: cfg.BodyLimit, PublicURL: cfg.PublicURL,
 		MetricsAllow: cfg.MetricsAllow, MetricsToken: cfg.MetricsToken, HSTS: cfg.Production(),
 	})
 }

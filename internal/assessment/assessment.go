@@ -539,40 +539,39 @@ func (s *Service) Export(ctx context.Context, c auth.Caller, code string, p awar
 	if err := audit.Record(s.db.WithContext(ctx), c.Actor(), "assessment.export", &audit.Place{Code: sh.AreaCode, Path: areaPath(ctx, s, code)}, p.Name+"/"+code, map[string]any{"format": format}); err != nil {
 		return nil, "", err
 	}
-	header := []string{"区域代码", "区域名称", "答题人数", "及格人数", "知晓率", "置信区间下限", "置信区间上限", "覆盖率", "得分", "排名", "样本充足"}
-	pct := func(p *float64) string {
+	header := []any{"区域代码", "区域名称", "答题人数", "及格人数", "知晓率", "置信区间下限", "置信区间上限", "覆盖率", "得分", "排名", "样本充足"}
+	pct := func(p *float64) any {
 		if p == nil {
-			return ""
+			return nil
 		}
-		return strconv.FormatFloat(*p*100, 'f', 1, 64) + "%"
+		return sheet.Percent(*p)
 	}
-	var lines [][]string
+	rows := [][]any{header}
 	for _, r := range sh.Rows {
 		ok := "否"
 		if r.SufficientSample {
 			ok = "是"
 		}
-		lines = append(lines, []string{sheet.SafeCell(r.AreaCode), sheet.SafeCell(r.Name), strconv.FormatInt(r.Respondents, 10), strconv.FormatInt(r.Passed, 10),
-			pct(r.Rate), pct(r.CILow), pct(r.CIHigh), pct(r.Coverage), strconv.FormatFloat(r.Score, 'f', 1, 64), strconv.Itoa(r.Rank), ok})
+		rows = append(rows, []any{sheet.SafeCell(r.AreaCode), sheet.SafeCell(r.Name), r.Respondents, r.Passed,
+			pct(r.Rate), pct(r.CILow), pct(r.CIHigh), pct(r.Coverage), sheet.OneDecimal(r.Score), r.Rank, ok})
 	}
 	checksum, lockedAt := "（未锁定，实时数据）", "（未锁定）"
 	if sh.Checksum != nil {
 		checksum, lockedAt = *sh.Checksum, sh.LockedAt.In(area.Shanghai).Format("2006-01-02 15:04:05 +08:00")
 	}
-	notes := [][]string{
+	notes := [][]any{
 		{"考核期", sh.Period}, {"区域", sheet.SafeCell(sh.AreaCode + " " + sh.Name)}, {"方法", awareness.Method}, {"说明", sh.Note},
-		{"目标知晓率", strconv.FormatFloat(sh.Rule.TargetRate, 'f', -1, 64)}, {"目标覆盖率", strconv.FormatFloat(sh.Rule.TargetCoverage, 'f', -1, 64)},
-		{"最少样本", strconv.Itoa(sh.Rule.MinRespondents)}, {"计入问答最低及格分", strconv.Itoa(sh.Rule.PassScore)},
-		{"计入问答最少题数", strconv.Itoa(sh.Rule.MinQuestions)}, {"计入问答每题最短用时（秒）", strconv.Itoa(sh.Rule.MinSecondsPerQuestion)},
+		{"目标知晓率", sh.Rule.TargetRate}, {"目标覆盖率", sh.Rule.TargetCoverage},
+		{"最少样本", sh.Rule.MinRespondents}, {"计入问答最低及格分", sh.Rule.PassScore},
+		{"计入问答最少题数", sh.Rule.MinQuestions}, {"计入问答每题最短用时（秒）", sh.Rule.MinSecondsPerQuestion},
 		{"考核规则更新时间", ruleTime(sh.Rule)}, {"得分公式", "100 × min(1, 知晓率 ÷ 目标知晓率) × min(1, 覆盖率 ÷ 目标覆盖率)"},
-		{"SHA-256 校验值", checksum}, {"锁定版本", strconv.Itoa(sh.Version)}, {"锁定时间", lockedAt}, {"导出时间", time.Now().In(area.Shanghai).Format("2006-01-02 15:04:05 +08:00")},
+		{"SHA-256 校验值", checksum}, {"锁定版本", sh.Version}, {"锁定时间", lockedAt}, {"导出时间", time.Now().In(area.Shanghai).Format("2006-01-02 15:04:05 +08:00")},
 	}
 	if format == "csv" {
-		rows := append(append([][]string{header}, lines...), nil)
-		b, err := sheet.CSV(append(rows, notes...))
+		b, err := sheet.CSV(sheet.Strings(append(append(rows, nil), notes...)))
 		return b, sheet.CSVType, err
 	}
-	b, err := sheet.XLSX(sheet.Page{Name: "考核结果", Rows: append([][]string{header}, lines...)}, sheet.Page{Name: "说明", Rows: notes})
+	b, err := sheet.XLSX(sheet.Page{Name: "考核结果", Rows: rows}, sheet.Page{Name: "说明", Rows: notes})
 	return b, sheet.XLSXType, err
 }
 

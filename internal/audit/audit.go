@@ -85,8 +85,13 @@ type Filter struct {
 	Limit     int
 }
 
-// Store reads the audit log.
-type Store struct{ db *store.DB }
+// Store reads the audit log. Names and AreaNames, when set, resolve the
+// display names of people and areas for ListViews.
+type Store struct {
+	db        *store.DB
+	Names     NameFunc
+	AreaNames AreaNameFunc
+}
 
 // NewStore returns a Store over db.
 func NewStore(db *store.DB) *Store { return &Store{db: db} }
@@ -108,6 +113,30 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Entry, error) {
 		return nil, fmt.Errorf("audit: list: %w", err)
 	}
 	return out, nil
+}
+
+// ListViews is List as the audit page shows it (see Views).
+func (s *Store) ListViews(ctx context.Context, f Filter) ([]View, error) {
+	entries, err := s.List(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return Views(ctx, entries, s.Names, s.AreaNames)
+}
+
+// ActionOption is one action the audit page can filter by.
+type ActionOption struct {
+	Action string `json:"action"`
+	Name   string `json:"name"`
+}
+
+// ActionOptions lists every named action, ordered by action.
+func ActionOptions() []ActionOption {
+	out := []ActionOption{}
+	for _, a := range sortedActions() {
+		out = append(out, ActionOption{Action: a, Name: Actions[a]})
+	}
+	return out
 }
 
 func likePrefix(p string) string {

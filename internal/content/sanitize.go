@@ -2,29 +2,44 @@ package content
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 	"golang.org/x/net/html"
+
+	"wuzha/internal/picture"
 )
 
 // Renderer turns a warning's Markdown into the HTML residents are shown, and
 // makes plain-text fields plain. Raw HTML in Markdown is dropped by goldmark
 // and whatever HTML remains passes bluemonday's allowlist: no scripts, no
-// event handlers, no styles, no images (there are no uploads), links only to
-// http(s), mailto and tel, each with rel="nofollow noopener noreferrer".
+// event handlers, no styles, images only from wuzha's own image store
+// (picture.URLPrefix, what editors upload), links only to http(s), mailto
+// and tel, each with rel="nofollow noopener noreferrer".
 type Renderer struct {
 	md     goldmark.Markdown
 	policy *bluemonday.Policy
 }
 
+var (
+	absoluteLink = regexp.MustCompile(`^(?i)(https?:|mailto:|tel:)`)
+	ownImage     = regexp.MustCompile(`^` + regexp.QuoteMeta(picture.URLPrefix) + `[0-9a-f]{64}\.(jpg|png)$`)
+	srclessImage = regexp.MustCompile(`<img(?: alt="[^"]*")?/?>`)
+)
+
 // NewRenderer builds the Markdown renderer and the sanitizing policies.
 func NewRenderer() *Renderer {
 	p := bluemonday.NewPolicy()
 	p.AllowElements("p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "blockquote", "ul", "ol", "li", "code", "pre", "table", "thead", "tbody", "tr", "th", "td")
-	p.AllowAttrs("href").OnElements("a")
+	// Relative URLs are allowed for the images' own path only: hrefs must
+	// still be absolute (the pattern), srcs must name a stored image.
+	p.AllowRelativeURLs(true)
+	p.AllowAttrs("href").Matching(absoluteLink).OnElements("a")
+	p.AllowAttrs("src").Matching(ownImage).OnElements("img")
+	p.AllowAttrs("alt").OnElements("img")
 	p.AllowURLSchemes("http", "https", "mailto", "tel")
 	p.RequireParseableURLs(true)
 	p.RequireNoFollowOnLinks(true)
@@ -47,6 +62,8 @@ func (r *Renderer) HTML(markdown string) (string, error) {
 	out := buf.String()
 	out = strings.NewReplacer("<h1>", "<h3>", "</h1>", "</h3>", "<h2>", "<h3>", "</h2>", "</h3>").Replace(out)
 	out = r.policy.Sanitize(out)
+	// An image whose src was not our own lost it; drop what is left of it.
+	out = srclessImage.ReplaceAllString(out, "")
 	// bluemonday adds rel="nofollow noreferrer"; add noopener as well.
 	out = strings.ReplaceAll(out, `rel="nofollow noreferrer"`, `rel="nofollow noopener noreferrer"`)
 	return out, nil

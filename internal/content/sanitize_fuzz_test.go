@@ -18,8 +18,8 @@ var markdownSeeds = []string{
 
 // allowed are the elements and attributes the renderer may emit.
 var (
-	allowedTags  = map[string]bool{"p": true, "br": true, "hr": true, "h3": true, "h4": true, "h5": true, "h6": true, "strong": true, "em": true, "b": true, "i": true, "del": true, "blockquote": true, "ul": true, "ol": true, "li": true, "code": true, "pre": true, "table": true, "thead": true, "tbody": true, "tr": true, "th": true, "td": true, "a": true}
-	allowedAttrs = map[string]bool{"href": true, "rel": true, "target": true}
+	allowedTags  = map[string]bool{"p": true, "br": true, "hr": true, "h3": true, "h4": true, "h5": true, "h6": true, "strong": true, "em": true, "b": true, "i": true, "del": true, "blockquote": true, "ul": true, "ol": true, "li": true, "code": true, "pre": true, "table": true, "thead": true, "tbody": true, "tr": true, "th": true, "td": true, "a": true, "img": true}
+	allowedAttrs = map[string]bool{"href": true, "rel": true, "target": true, "src": true, "alt": true}
 	safeHref     = regexp.MustCompile(`^(?i)(https?:|mailto:|tel:|[^:]*$)`)
 )
 
@@ -55,6 +55,9 @@ func FuzzMarkdownHTML(f *testing.F) {
 				}
 				if a.Key == "href" && !safeHref.MatchString(strings.TrimSpace(a.Val)) {
 					t.Fatalf("link %q in %q from %q", a.Val, out, md)
+				}
+				if (a.Key == "src") != (tok.Data == "img" && ownImage.MatchString(a.Val)) && a.Key != "alt" && tok.Data == "img" {
+					t.Fatalf("image %q in %q from %q", a.Val, out, md)
 				}
 			}
 		}

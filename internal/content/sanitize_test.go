@@ -40,3 +40,36 @@ func TestTextStripsMarkup(t *testing.T) {
 		}
 	}
 }
+
+// Images pass only from wuzha's own image store; any other source, scheme
+// or trick drops the image.
+func TestRendererKeepsOnlyOwnImages(t *testing.T) {
+	r := NewRenderer()
+	own := "/api/v1/images/" + strings.Repeat("ab", 32) + ".jpg"
+	out, err := r.HTML("看图：\n\n![假冒客服的聊天截图](" + own + ")\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `<img src="` + own + `" alt="假冒客服的聊天截图"`; !strings.Contains(out, want) {
+		t.Fatalf("own image lost: %s", out)
+	}
+	for _, md := range []string{
+		"![x](https://evil.example/a.jpg)",
+		"![x](//evil.example" + own + ")",
+		"![x](" + own + "?x=1)",
+		"![x](/api/v1/images/../secrets.json)",
+		"![x](/api/v1/images/" + strings.Repeat("ab", 32) + ".svg)",
+		"![x](data:image/png;base64,iVBORw0KGgo=)",
+		"![x](javascript:alert(1))",
+		`<img src="` + own + `" onerror="alert(1)">`,
+		"[x](/relative/link)",
+	} {
+		out, err := r.HTML(md)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(out, "<img") || strings.Contains(out, "onerror") || strings.Contains(out, "evil") || strings.Contains(out, `href="/`) {
+			t.Errorf("%q rendered %q", md, out)
+		}
+	}
+}

@@ -400,8 +400,10 @@ func (s *Service) Move(ctx context.Context, c auth.Caller, id int64, t Transitio
 type Filter struct {
 	Status    Status
 	FraudType string
-	BeforeID  int64
-	Limit     int
+	Query     string // words of the title, or the id
+
+	BeforeID int64
+	Limit    int
 }
 
 // Summary is a warning in the staff list.
@@ -433,6 +435,7 @@ func (s *Service) List(ctx context.Context, c auth.Caller, f Filter) ([]Summary,
 	if f.FraudType != "" {
 		q = q.Where("warning_versions.fraud_type = ?", f.FraudType)
 	}
+	q = store.ContainsOrID(q, "warning_versions.title", "warnings.id", f.Query)
 	if f.BeforeID > 0 {
 		q = q.Where("warnings.id < ?", f.BeforeID)
 	}
@@ -445,11 +448,13 @@ func (s *Service) List(ctx context.Context, c auth.Caller, f Filter) ([]Summary,
 
 // VersionInfo is one entry of a warning's edit history.
 type VersionInfo struct {
-	Version   int       `json:"version"`
-	Title     string    `json:"title"`
-	EditorID  *int64    `json:"editor_id"`
-	CreatedAt time.Time `json:"created_at"`
-	Live      bool      `json:"live"`
+	Version  int    `json:"version"`
+	Title    string `json:"title"`
+	EditorID *int64 `json:"editor_id"`
+	// EditorName is the editor's display name (auth.DisplayNames).
+	EditorName string    `json:"editor_name"`
+	CreatedAt  time.Time `json:"created_at"`
+	Live       bool      `json:"live"`
 }
 
 // History lists a warning's versions, newest first.
@@ -462,9 +467,22 @@ func (s *Service) History(ctx context.Context, c auth.Caller, id int64) ([]Versi
 	if err := s.db.WithContext(ctx).Where("warning_id = ?", w.ID).Order("version DESC").Find(&vs).Error; err != nil {
 		return nil, err
 	}
+	var ids []int64
+	for _, v := range vs {
+		if v.EditorID != nil {
+			ids = append(ids, *v.EditorID)
+		}
+	}
+	names, err := auth.DisplayNames(ctx, s.db.DB, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]VersionInfo, len(vs))
 	for i, v := range vs {
 		out[i] = VersionInfo{Version: v.Version, Title: v.Title, EditorID: v.EditorID, CreatedAt: v.CreatedAt, Live: w.LiveVersionID != nil && *w.LiveVersionID == v.ID && w.Status != Archived}
+		if v.EditorID != nil {
+			out[i].EditorName = names[*v.EditorID]
+		}
 	}
 	return out, nil
 }

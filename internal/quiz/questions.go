@@ -18,6 +18,7 @@ import (
 	"wuzha/internal/content"
 	"wuzha/internal/fault"
 	"wuzha/internal/sheet"
+	"wuzha/internal/store"
 	"wuzha/internal/taxonomy"
 )
 
@@ -343,6 +344,7 @@ type QuestionFilter struct {
 	FraudType string
 	Kind      Kind
 	Status    QuestionStatus
+	Query     string // words of the stem, or the id
 	AfterID   int64
 	Limit     int
 }
@@ -362,6 +364,7 @@ func (s *Service) ListQuestions(ctx context.Context, c auth.Caller, f QuestionFi
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
+	q = store.ContainsOrID(q, "stem", "id", f.Query)
 	if f.AfterID > 0 {
 		q = q.Where("id > ?", f.AfterID)
 	}
@@ -390,7 +393,7 @@ func (s *Service) ExportQuestions(ctx context.Context, c auth.Caller, format str
 	if err != nil {
 		return nil, err
 	}
-	rows := [][]string{exportColumns}
+	rows := [][]any{sheetRow(exportColumns)}
 	for _, q := range qs {
 		r := []string{string(q.Kind), q.Stem}
 		for i := 0; i < 6; i++ {
@@ -400,17 +403,20 @@ func (s *Service) ExportQuestions(ctx context.Context, c auth.Caller, format str
 				r = append(r, "")
 			}
 		}
-		r = append(r, strings.Join(q.Answer, ""), q.Explanation, q.FraudType, strconv.Itoa(q.Difficulty), strings.Join(q.AgeBands, ","), strings.Join(q.Occupations, ","))
+		r = append(r, strings.Join(q.Answer, ""), q.Explanation, q.FraudType)
 		for i := range r {
 			r[i] = sheet.SafeCell(r[i])
 		}
-		rows = append(rows, r)
+		row := append(sheetRow(r), q.Difficulty, sheet.SafeCell(strings.Join(q.AgeBands, ",")), sheet.SafeCell(strings.Join(q.Occupations, ",")))
+		rows = append(rows, row)
 	}
 	if format == "xlsx" {
 		return sheet.XLSX(sheet.Page{Name: "Sheet1", Rows: rows})
 	}
-	return sheet.CSV(rows)
+	return sheet.CSV(sheet.Strings(rows))
 }
+
+func sheetRow(texts []string) []any { return sheet.Text([][]string{texts})[0] }
 
 // MaxImportRows bounds one question import.
 const MaxImportRows = 10000

@@ -31,7 +31,7 @@ func TestWriteReadsBack(t *testing.T) {
 		}
 	})
 	t.Run("xlsx", func(t *testing.T) {
-		b, err := XLSX(Page{Name: "结果", Rows: rows}, Page{Name: "说明", Rows: [][]string{{"方法", "Wilson"}}})
+		b, err := XLSX(Page{Name: "结果", Rows: Text(rows)}, Page{Name: "说明", Rows: [][]any{{"方法", "Wilson"}}})
 		if err != nil {
 			t.Fatal(err)
 		}

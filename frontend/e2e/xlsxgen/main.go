@@ -19,7 +19,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "xlsxgen: read rows:", err)
 		os.Exit(1)
 	}
-	data, err := sheet.XLSX(sheet.Page{Name: "Sheet1", Rows: rows})
+	data, err := sheet.XLSX(sheet.Page{Name: "Sheet1", Rows: sheet.Text(rows)})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "xlsxgen:", err)
 		os.Exit(1)

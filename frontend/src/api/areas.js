@@ -11,3 +11,4 @@ export const approveChange = (id) => api.post(path('area-changes', id, 'approve'
 export const rejectChange = (id, reason) => api.post(path('area-changes', id, 'reject'), { reason })
 /** gridQrUrl is the address of a grid's poster QR code (an <img> source). */
 export const gridQrUrl = (code) => API_BASE + path('grids', code, 'qr.svg')
+export const search = (query) => api.get('/areas', query)

@@ -2,3 +2,4 @@
 import { api } from '../api.js'
 
 export const list = (query) => api.get('/audit', query)
+export const actions = () => api.get('/audit/actions')
