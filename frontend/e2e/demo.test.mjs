@@ -94,6 +94,9 @@ test('the city admin sees living figures: rate, counties with sufficient samples
   await ranking.waitFor()
   assert.equal(await ranking.locator('tbody tr').count(), 6)
   assert.ok(!(await ranking.innerText()).includes('样本不足'))
+  // The trend runs over months: the simulated quarter's months each have a rate.
+  const trendRows = await page.getByTestId('report-trend').locator('tbody tr').allInnerTexts()
+  assert.ok(trendRows.filter((r) => /\d+(\.\d)?%/.test(r)).length >= 2, `the trend has the quarter's months: ${trendRows.join(' | ')}`)
   await page.getByTestId('report-weak-types').waitFor()
   const reads = page.getByTestId('report-warnings') // the warnings' reach: read and acknowledged
   await reads.waitFor()

@@ -40,6 +40,31 @@ export function previousQuarters(period, n = 4) {
 }
 
 /**
+ * trendMonths lists the n months ending with the period's last month — or
+ * with the current month when the period is still running — oldest first:
+ * a quarter's trend then shows its months, so one quarter of data already
+ * has a shape.
+ */
+export function trendMonths(period, n = 6, now = new Date()) {
+  const p = parsePeriod(period)
+  if (!p) return []
+  let year = p.year
+  let month = p.kind === 'quarter' ? 3 * p.q : p.month
+  const cur = shanghai(now)
+  if (year > cur.year || (year === cur.year && month > cur.month)) ({ year, month } = cur)
+  const out = []
+  for (let i = 0; i < n; i++) {
+    out.unshift(`${year}-${pad(month)}`)
+    month -= 1
+    if (month === 0) {
+      month = 12
+      year -= 1
+    }
+  }
+  return out
+}
+
+/**
  * periodOptions lists the periods one may pick, newest first and never in the
  * future: the current and previous `quarters` quarters, then the current and
  * previous `months` months. Each is {value, text}.

@@ -14,6 +14,7 @@ import {
   periodOptions,
   previousQuarters,
   sortByRank,
+  trendMonths,
   trendSeries,
   weakest,
 } from './awareness.js'
@@ -39,6 +40,13 @@ describe('periods', () => {
   it('lists previous quarters across a year, oldest first', () => {
     expect(previousQuarters('2026Q2', 4)).toEqual(['2025Q3', '2025Q4', '2026Q1', '2026Q2'])
     expect(previousQuarters('2026-05', 4)).toEqual([])
+  })
+
+  it('lists the trend months of a period, never past the current month', () => {
+    expect(trendMonths('2026Q2', 6, BORDER)).toEqual(['2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06'])
+    expect(trendMonths('2026Q4', 4, new Date('2026-11-20T00:00:00Z'))).toEqual(['2026-08', '2026-09', '2026-10', '2026-11'])
+    expect(trendMonths('2026-02', 3, BORDER)).toEqual(['2025-12', '2026-01', '2026-02'])
+    expect(trendMonths('bogus')).toEqual([])
   })
 
   it('offers recent quarters and months, newest first, never the future', () => {
