@@ -51,14 +51,14 @@ func TestFoldClaimsEachPeriodOnce(t *testing.T) {
 	fold(0)
 	count := func(period string) int64 {
 		var n int64
-		db.Table("awareness_cells").Where("period = ?", period).Select("COALESCE(SUM(respondents), 0)").Scan(&n)
+		db.Table("awareness_cells").Where("period = ? AND area_path = ?", period, "/330800/g/").Select("COALESCE(SUM(respondents), 0)").Scan(&n)
 		return n
 	}
 	if count("2026Q4") != 1 || count("2026-10") != 1 || count("2026-11") != 1 {
 		t.Fatalf("respondents: quarter %d, October %d, November %d; want 1 each", count("2026Q4"), count("2026-10"), count("2026-11"))
 	}
 	var answered, pending int64
-	db.Table("awareness_answers").Where("period = ?", "2026-11").Select("COALESCE(SUM(answered), 0)").Scan(&answered)
+	db.Table("awareness_answers").Where("period = ? AND area_path = ?", "2026-11", "/330800/").Select("COALESCE(SUM(answered), 0)").Scan(&answered)
 	if answered != 2 {
 		t.Fatalf("November answers %d, want 2", answered)
 	}

@@ -39,15 +39,68 @@ func PendingAttempts(tx *gorm.DB, limit int) ([]Counted, error) {
 	return rows, err
 }
 
-// CountingAttempts lists every submitted attempt that counts for awareness,
-// in submission order. Whether an attempt counts was decided when it was
-// submitted, by its quiz and the assessment rule in force then
-// (attempts.counting); it is never judged again by today's rule.
-func CountingAttempts(tx *gorm.DB) ([]Counted, error) {
+// The rebuild streams the counting attempts resident by resident: all of a
+// resident's attempts arrive in one batch, so which was the first of a
+// period is decided within the batch, and the batches are read through the
+// user_id index in bounded pages instead of one statement over the table.
+// Whether an attempt counts was decided when it was submitted, by its quiz
+// and the assessment rule in force then (attempts.counting); it is never
+// judged again by today's rule.
+
+func countingByUser(tx *gorm.DB) *gorm.DB {
+	table := "attempts"
+	if store.DialectOf(tx) == store.MySQL {
+		// Walk the user index in order and stop at the limit; the planner
+		// would otherwise be tempted to sort the whole remaining table.
+		table = "attempts FORCE INDEX (idx_attempts_user)"
+	}
+	return tx.Table(table).Select(countedColumns).Where("status = 'submitted' AND counting = ?", true)
+}
+
+// CountingAfterUser lists up to limit counting attempts of the residents
+// after user afterUser, by user; a page may end in the middle of a
+// resident's attempts (see CountingOfUser).
+func CountingAfterUser(tx *gorm.DB, afterUser int64, limit int) ([]Counted, error) {
 	var rows []Counted
-	err := tx.Table("attempts").Select(countedColumns).
-		Where("status = 'submitted' AND counting = ?", true).
-		Order("submitted_at, id").Scan(&rows).Error
+	err := countingByUser(tx).Where("user_id > ?", afterUser).Order("user_id").Limit(limit).Scan(&rows).Error
+	return rows, err
+}
+
+// CountingOfUser lists every counting attempt of one resident.
+func CountingOfUser(tx *gorm.DB, user int64) ([]Counted, error) {
+	var rows []Counted
+	err := countingByUser(tx).Where("user_id = ?", user).Scan(&rows).Error
+	return rows, err
+}
+
+// CountCounting counts the counting attempts (a rebuild's progress total).
+func CountCounting(tx *gorm.DB) (int64, error) {
+	var n int64
+	err := tx.Table("attempts").Where("status = 'submitted' AND counting = ?", true).Count(&n).Error
+	return n, err
+}
+
+// PendingIDs lists every attempt waiting to be folded.
+func PendingIDs(tx *gorm.DB) ([]int64, error) {
+	var ids []int64
+	err := tx.Table("attempts").Where("tally_pending = ?", true).Pluck("id", &ids).Error
+	return ids, err
+}
+
+// AnyPending says whether any attempt waits to be folded: one index probe.
+func AnyPending(tx *gorm.DB) (bool, error) {
+	var ids []int64
+	err := tx.Table("attempts").Where("tally_pending = ?", true).Limit(1).Pluck("id", &ids).Error
+	return len(ids) > 0, err
+}
+
+// AttemptsByID reads the given attempts, oldest submission first.
+func AttemptsByID(tx *gorm.DB, ids []int64) ([]Counted, error) {
+	var rows []Counted
+	if len(ids) == 0 {
+		return rows, nil
+	}
+	err := tx.Table("attempts").Select(countedColumns).Where("id IN ?", ids).Order("submitted_at, id").Scan(&rows).Error
 	return rows, err
 }
 
@@ -59,33 +112,33 @@ func MarkFolded(tx *gorm.DB, ids []int64) (int64, error) {
 	return res.RowsAffected, res.Error
 }
 
-// AnswersByFraudType counts the answers of the given attempts (all when ids
-// is nil) per attempt and fraud type: answered, correct. A batch's few
-// thousand answers are read by primary key and counted here; a rebuild lets
-// the database group the whole table.
+// AnswersByFraudType counts the answers of the given attempts per attempt
+// and fraud type: answered, correct. They are read by primary key and
+// counted here.
 func AnswersByFraudType(tx *gorm.DB, ids []int64) (map[int64]map[string][2]int64, error) {
+	out := map[int64]map[string][2]int64{}
+	if len(ids) == 0 {
+		return out, nil
+	}
 	var rows []struct {
 		AttemptID int64
 		FraudType string
-		Answered  int64
-		Correct   int64
+		Correct   bool
 	}
-	q := tx.Table("attempt_answers")
-	if ids != nil {
-		q = tx.Table(store.DialectOf(tx).ByPrimaryKey("attempt_answers")).Select("attempt_id, fraud_type, 1 AS answered, CASE WHEN correct THEN 1 ELSE 0 END AS correct").Where("attempt_id IN ?", ids)
-	} else {
-		q = q.Select("attempt_id, fraud_type, COUNT(*) AS answered, SUM(CASE WHEN correct THEN 1 ELSE 0 END) AS correct").Group("attempt_id, fraud_type")
-	}
-	if err := q.Scan(&rows).Error; err != nil {
+	err := tx.Table(store.DialectOf(tx).ByPrimaryKey("attempt_answers")).Select("attempt_id, fraud_type, correct").Where("attempt_id IN ?", ids).Scan(&rows).Error
+	if err != nil {
 		return nil, err
 	}
-	out := map[int64]map[string][2]int64{}
 	for _, a := range rows {
 		if out[a.AttemptID] == nil {
 			out[a.AttemptID] = map[string][2]int64{}
 		}
 		c := out[a.AttemptID][a.FraudType]
-		out[a.AttemptID][a.FraudType] = [2]int64{c[0] + a.Answered, c[1] + a.Correct}
+		c[0]++
+		if a.Correct {
+			c[1]++
+		}
+		out[a.AttemptID][a.FraudType] = c
 	}
 	return out, nil
 }

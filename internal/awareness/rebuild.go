@@ -1,0 +1,418 @@
+package awareness
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+
+	"wuzha/internal/quiz"
+	"wuzha/internal/store"
+)
+
+// Rebuild (`wuzha awareness rebuild`) recomputes every counter from the raw
+// attempts, without stopping submissions or reads:
+//
+//  1. It takes a lease in the state row. While the lease runs, folds fold
+//     nothing, so the live generation stays as it was and the readers see
+//     it, trailing the submissions by the rebuild's duration.
+//  2. It deletes what an earlier rebuild cut short left behind (rows of any
+//     generation but the live one), then streams the counting attempts
+//     resident by resident in pages of RebuildBatch, deciding each
+//     resident's first attempt per period within the page, writes the
+//     markers of generation live+1 as it goes and keeps the counters in
+//     memory (a few small integers per key), then writes them.
+//  3. Attempts still pending that the stream did not read (submitted after
+//     it passed their resident) are folded into the new generation.
+//  4. One small transaction switches generations: it checks the lease is
+//     still its own, folds the last pending attempts it has not counted,
+//     marks pending every attempt the new generation holds as folded and
+//     sets the live generation.
+//  5. The old generation is deleted in batches.
+//
+// A rebuild that stops before step 4 (error, cancelled, killed) changes
+// nothing the readers see, leaves the pending flags alone, and its rows are
+// deleted by the next one. Every statement reads or writes a bounded page.
+
+// RebuildBatch is how many attempts one page of the stream reads.
+const RebuildBatch = 5000
+
+// LeaseFor is how long a rebuild's lease runs unless renewed; it is renewed
+// with every page, so only a rebuild that died (or stalled this long) lets
+// the folds take over again — and then cannot switch generations.
+const LeaseFor = time.Minute
+
+// deleteBatch is how many rows one DELETE of an old generation removes.
+const deleteBatch = 10000
+
+// Progress is how far a rebuild is.
+type Progress struct {
+	Phase   string // "stream", "write", "catch-up", "switch", "cleanup", "done"
+	Read    int64  // attempts read
+	Total   int64  // counting attempts when the rebuild began
+	Elapsed time.Duration
+}
+
+// RebuildResult sums up a rebuild.
+type RebuildResult struct {
+	Gen       int64 // the generation now live
+	Attempts  int64 // counting attempts read by the stream
+	Firsts    int64 // resident-periods counted
+	CaughtUp  int64 // pending attempts folded into the new generation after the stream
+	Rows      int64 // counter rows written
+	Duration  time.Duration
+	PeakPages int // largest page read (a resident's attempts are never split)
+}
+
+var errLeaseLost = errors.New("awareness: rebuild: the lease ran out (folds took over); run it again")
+
+// Rebuild recomputes the counters; progress, when not nil, is called after
+// every page of the stream and at every phase. A cancelled ctx stops it
+// before the switch with nothing the readers see changed.
+func (s *Service) Rebuild(ctx context.Context, progress func(Progress)) (RebuildResult, error) {
+	start := time.Now()
+	var res RebuildResult
+	report := func(p Progress) {
+		if progress != nil {
+			p.Elapsed = time.Since(start)
+			progress(p)
+		}
+	}
+	owner := newOwner()
+	db := s.db.WithContext(ctx)
+	live, err := s.takeLease(ctx, owner)
+	if err != nil {
+		return res, err
+	}
+	switched := false
+	defer func() {
+		if !switched {
+			// Give the folds back their turn at once (best effort: the
+			// lease runs out by itself otherwise).
+			s.db.WithContext(context.WithoutCancel(ctx)).Exec("UPDATE awareness_state SET lease_owner = '', lease_until = NULL WHERE id = 1 AND lease_owner = ?", owner)
+		}
+	}()
+	next := live + 1
+	renew := func(tx *gorm.DB) error {
+		r := tx.Exec("UPDATE awareness_state SET lease_until = ? WHERE id = 1 AND lease_owner = ?", time.Now().UTC().Add(LeaseFor), owner)
+		if r.Error != nil {
+			return r.Error
+		}
+		if r.RowsAffected != 1 {
+			return errLeaseLost
+		}
+		return nil
+	}
+	report(Progress{Phase: "cleanup"})
+	if err := s.deleteGens(ctx, "gen <> ?", live, renew); err != nil {
+		return res, fmt.Errorf("awareness: rebuild: clear leftovers: %w", err)
+	}
+	total, err := quiz.CountCounting(db)
+	if err != nil {
+		return res, fmt.Errorf("awareness: rebuild: %w", err)
+	}
+
+	// 2. The stream.
+	t := newTally(nil)
+	read := map[int64]bool{} // pending attempts the new generation holds
+	after := int64(0)
+	batch := s.RebuildBatch
+	if batch <= 0 {
+		batch = RebuildBatch
+	}
+	for {
+		rows, err := quiz.CountingAfterUser(db, after, batch)
+		if err != nil {
+			return res, fmt.Errorf("awareness: rebuild: read attempts: %w", err)
+		}
+		if len(rows) == 0 {
+			break
+		}
+		if len(rows) == batch {
+			// The page may end inside the last resident's attempts: leave
+			// them to the next page, or read that resident whole if the
+			// page holds nobody else.
+			last := rows[len(rows)-1].UserID
+			cut := len(rows)
+			for cut > 0 && rows[cut-1].UserID == last {
+				cut--
+			}
+			if cut > 0 {
+				rows = rows[:cut]
+			} else if rows, err = quiz.CountingOfUser(db, last); err != nil {
+				return res, fmt.Errorf("awareness: rebuild: read attempts: %w", err)
+			}
+		}
+		res.PeakPages = max(res.PeakPages, len(rows))
+		slices.SortStableFunc(rows, func(a, b quiz.Counted) int {
+			if a.UserID != b.UserID {
+				return cmp.Compare(a.UserID, b.UserID)
+			}
+			if c := a.SubmittedAt.Compare(b.SubmittedAt); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
+		})
+		var ids []int64
+		for _, r := range rows {
+			if !r.Invalid {
+				ids = append(ids, r.ID)
+			}
+			if r.Pending {
+				read[r.ID] = true
+			}
+		}
+		answers, err := quiz.AnswersByFraudType(db, ids)
+		if err != nil {
+			return res, fmt.Errorf("awareness: rebuild: read answers: %w", err)
+		}
+		// A page holds its residents' every attempt: the markers taken
+		// before it are other residents', so the page decides alone.
+		t.claimed = map[firstKey]bool{}
+		t.firsts = t.firsts[:0]
+		for _, r := range rows {
+			t.add(r, answers[r.ID])
+		}
+		firsts := make([]*First, len(t.firsts))
+		for i := range t.firsts {
+			t.firsts[i].Gen = next
+			firsts[i] = &t.firsts[i]
+		}
+		err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+			if err := renew(tx); err != nil {
+				return err
+			}
+			return insertRows(tx, "awareness_first", firstCols, firsts, firstValues)
+		})
+		if err != nil {
+			return res, fmt.Errorf("awareness: rebuild: %w", err)
+		}
+		res.Firsts += int64(len(firsts))
+		res.Attempts += int64(len(rows))
+		after = rows[len(rows)-1].UserID
+		report(Progress{Phase: "stream", Read: res.Attempts, Total: total})
+	}
+	report(Progress{Phase: "write", Read: res.Attempts, Total: total})
+	n, err := s.writeTally(ctx, t, next, renew)
+	if err != nil {
+		return res, fmt.Errorf("awareness: rebuild: write counters: %w", err)
+	}
+	res.Rows = n
+	t = nil
+
+	// 3. Catch up with the submissions made while streaming.
+	report(Progress{Phase: "catch-up", Read: res.Attempts, Total: total})
+	for round := 0; round < 10; round++ {
+		unread, err := s.unreadPending(db, read)
+		if err != nil {
+			return res, fmt.Errorf("awareness: rebuild: %w", err)
+		}
+		if len(unread) == 0 {
+			break
+		}
+		for i := 0; i < len(unread); i += FoldBatch {
+			chunk := unread[i:min(i+FoldBatch, len(unread))]
+			err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+				if err := renew(tx); err != nil {
+					return err
+				}
+				rows, err := quiz.AttemptsByID(tx, chunk)
+				if err != nil {
+					return err
+				}
+				return foldInto(tx, next, rows)
+			})
+			if err != nil {
+				return res, fmt.Errorf("awareness: rebuild: catch up: %w", err)
+			}
+			for _, id := range chunk {
+				read[id] = true
+			}
+			res.CaughtUp += int64(len(chunk))
+		}
+		if len(unread) < FoldBatch {
+			break
+		}
+	}
+
+	// 4. The switch.
+	report(Progress{Phase: "switch", Read: res.Attempts, Total: total})
+	err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		r := tx.Exec("UPDATE awareness_state SET gen = ?, folds = folds + 1, lease_owner = '', lease_until = NULL WHERE id = 1 AND gen = ? AND lease_owner = ?", next, live, owner)
+		if r.Error != nil {
+			return r.Error
+		}
+		if r.RowsAffected != 1 {
+			return errLeaseLost
+		}
+		pending, err := quiz.PendingIDs(tx)
+		if err != nil {
+			return err
+		}
+		var unread []int64
+		for _, id := range pending {
+			if !read[id] {
+				unread = append(unread, id)
+			}
+		}
+		rows, err := quiz.AttemptsByID(tx, unread)
+		if err != nil {
+			return err
+		}
+		if err := foldInto(tx, next, rows); err != nil {
+			return err
+		}
+		res.CaughtUp += int64(len(rows))
+		for i := 0; i < len(pending); i += FoldBatch {
+			chunk := pending[i:min(i+FoldBatch, len(pending))]
+			folded, err := quiz.MarkFolded(tx, chunk)
+			if err != nil {
+				return err
+			}
+			if folded != int64(len(chunk)) {
+				return errors.New("awareness: rebuild: attempts were folded during the switch")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("awareness: rebuild: switch: %w", err)
+	}
+	switched = true
+	res.Gen = next
+
+	// 5. The old generation goes, in batches; a failure here leaves rows
+	// nobody reads, deleted by the next rebuild.
+	report(Progress{Phase: "cleanup", Read: res.Attempts, Total: total})
+	if err := s.deleteGens(ctx, "gen = ?", live, nil); err != nil {
+		return res, fmt.Errorf("awareness: rebuild: delete the old generation: %w", err)
+	}
+	res.Duration = time.Since(start)
+	report(Progress{Phase: "done", Read: res.Attempts, Total: total})
+	return res, nil
+}
+
+func newOwner() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// takeLease takes the rebuild lease (refused while another rebuild holds
+// one) and returns the live generation. It waits for a fold in progress:
+// both lock the state row.
+func (s *Service) takeLease(ctx context.Context, owner string) (int64, error) {
+	var st State
+	err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+		now := time.Now().UTC()
+		r := tx.Exec("UPDATE awareness_state SET lease_owner = ?, lease_until = ? WHERE id = 1 AND (lease_until IS NULL OR lease_until < ?)", owner, now.Add(LeaseFor), now)
+		if r.Error != nil {
+			return r.Error
+		}
+		if err := tx.Where("id = 1").Take(&st).Error; err != nil {
+			return err
+		}
+		if r.RowsAffected != 1 {
+			return fmt.Errorf("awareness: rebuild: another rebuild holds the lease until %s", st.LeaseUntil.Format(time.RFC3339))
+		}
+		return nil
+	})
+	return st.Gen, err
+}
+
+// unreadPending lists the pending attempts the new generation does not
+// hold yet.
+func (s *Service) unreadPending(db *gorm.DB, read map[int64]bool) ([]int64, error) {
+	pending, err := quiz.PendingIDs(db)
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, id := range pending {
+		if !read[id] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// writeTally writes a rebuild's counters into generation gen: plain
+// inserts, InsertChunk rows a statement, ten statements a transaction.
+func (s *Service) writeTally(ctx context.Context, t *tally, gen int64, renew func(*gorm.DB) error) (int64, error) {
+	var written int64
+	each := 10 * InsertChunk
+	write := func(table string, cols []string, n int, chunk func(tx *gorm.DB, i, j int) error) error {
+		for i := 0; i < n; i += each {
+			j := min(i+each, n)
+			err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+				if err := renew(tx); err != nil {
+					return err
+				}
+				return chunk(tx, i, j)
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %w", table, err)
+			}
+			written += int64(j - i)
+		}
+		return nil
+	}
+	cells := t.cellRows(gen)
+	t.cells = nil
+	if err := write("awareness_cells", cellCols, len(cells), func(tx *gorm.DB, i, j int) error {
+		return insertRows(tx, "awareness_cells", cellCols, cells[i:j], cellValues)
+	}); err != nil {
+		return written, err
+	}
+	cells = nil
+	answers := t.answerRows(gen)
+	t.answers = nil
+	if err := write("awareness_answers", answerCols, len(answers), func(tx *gorm.DB, i, j int) error {
+		return insertRows(tx, "awareness_answers", answerCols, answers[i:j], answerValues)
+	}); err != nil {
+		return written, err
+	}
+	answers = nil
+	totals := t.totalRows(gen)
+	err := write("awareness_totals", totalCols, len(totals), func(tx *gorm.DB, i, j int) error {
+		return insertRows(tx, "awareness_totals", totalCols, totals[i:j], totalValues)
+	})
+	return written, err
+}
+
+// deleteGens deletes the counter rows matching cond (on gen) in batches,
+// renewing the lease between them when renew is given.
+func (s *Service) deleteGens(ctx context.Context, cond string, gen int64, renew func(*gorm.DB) error) error {
+	for _, table := range []string{"awareness_first", "awareness_cells", "awareness_answers", "awareness_totals"} {
+		q := "DELETE FROM " + table + " WHERE " + cond + " LIMIT ?"
+		if s.db.Dialect == store.SQLite {
+			q = "DELETE FROM " + table + " WHERE rowid IN (SELECT rowid FROM " + table + " WHERE " + cond + " LIMIT ?)"
+		}
+		for {
+			var n int64
+			err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+				if renew != nil {
+					if err := renew(tx); err != nil {
+						return err
+					}
+				}
+				r := tx.Exec(q, gen, deleteBatch)
+				n = r.RowsAffected
+				return r.Error
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %w", table, err)
+			}
+			if n < deleteBatch {
+				break
+			}
+		}
+	}
+	return nil
+}
