@@ -248,11 +248,24 @@ func (t *tally) add(r quiz.Counted, answers map[string][2]int64) {
 // The rows of a tally, sorted by key (so concurrent writers lock rows in
 // the same order).
 
+func (t *tally) cellRow(gen int64, k cellKey, v [3]int64) *Cell {
+	return &Cell{Gen: gen, Period: t.words.names[k.period], AreaPath: t.areas.names[k.area], AgeBand: t.words.names[k.ag], Occupation: t.words.names[k.oc],
+		Respondents: v[0], Passed: v[1], ScoreTenths: v[2]}
+}
+
+func (t *tally) answerRow(gen int64, k answerKey, v [2]int64) *AnswerCell {
+	return &AnswerCell{Gen: gen, Period: t.words.names[k.period], AreaPath: t.areas.names[k.area], FraudType: t.words.names[k.ft], AgeBand: t.words.names[k.ag],
+		Answered: v[0], Correct: v[1]}
+}
+
+func (t *tally) totalRow(gen int64, k totalKey, v [4]int64) *Total {
+	return &Total{Gen: gen, Period: t.words.names[k.period], AreaPath: t.areas.names[k.area], Respondents: v[0], Passed: v[1], ScoreTenths: v[2], Invalid: v[3]}
+}
+
 func (t *tally) cellRows(gen int64) []*Cell {
 	out := make([]*Cell, 0, len(t.cells))
 	for k, v := range t.cells {
-		out = append(out, &Cell{Gen: gen, Period: t.words.names[k.period], AreaPath: t.areas.names[k.area], AgeBand: t.words.names[k.ag], Occupation: t.words.names[k.oc],
-			Respondents: v[0], Passed: v[1], ScoreTenths: v[2]})
+		out = append(out, t.cellRow(gen, k, v))
 	}
 	slices.SortFunc(out, func(a, b *Cell) int {
 		return cmp.Or(cmp.Compare(a.Period, b.Period), cmp.Compare(a.AreaPath, b.AreaPath), cmp.Compare(a.AgeBand, b.AgeBand), cmp.Compare(a.Occupation, b.Occupation))
@@ -263,8 +276,7 @@ func (t *tally) cellRows(gen int64) []*Cell {
 func (t *tally) answerRows(gen int64) []*AnswerCell {
 	out := make([]*AnswerCell, 0, len(t.answers))
 	for k, v := range t.answers {
-		out = append(out, &AnswerCell{Gen: gen, Period: t.words.names[k.period], AreaPath: t.areas.names[k.area], FraudType: t.words.names[k.ft], AgeBand: t.words.names[k.ag],
-			Answered: v[0], Correct: v[1]})
+		out = append(out, t.answerRow(gen, k, v))
 	}
 	slices.SortFunc(out, func(a, b *AnswerCell) int {
 		return cmp.Or(cmp.Compare(a.Period, b.Period), cmp.Compare(a.AreaPath, b.AreaPath), cmp.Compare(a.FraudType, b.FraudType), cmp.Compare(a.AgeBand, b.AgeBand))
@@ -275,7 +287,7 @@ func (t *tally) answerRows(gen int64) []*AnswerCell {
 func (t *tally) totalRows(gen int64) []*Total {
 	out := make([]*Total, 0, len(t.totals))
 	for k, v := range t.totals {
-		out = append(out, &Total{Gen: gen, Period: t.words.names[k.period], AreaPath: t.areas.names[k.area], Respondents: v[0], Passed: v[1], ScoreTenths: v[2], Invalid: v[3]})
+		out = append(out, t.totalRow(gen, k, v))
 	}
 	slices.SortFunc(out, func(a, b *Total) int {
 		return cmp.Or(cmp.Compare(a.Period, b.Period), cmp.Compare(a.AreaPath, b.AreaPath))

@@ -342,48 +342,58 @@ func (s *Service) unreadPending(db *gorm.DB, read map[int64]bool) ([]int64, erro
 	return out, nil
 }
 
-// writeTally writes a rebuild's counters into generation gen: plain
-// inserts, InsertChunk rows a statement, ten statements a transaction.
+// writeTally writes a rebuild's counters into generation gen as it walks
+// them (no second copy in memory): plain inserts, InsertChunk rows a
+// statement, ten statements a transaction.
 func (s *Service) writeTally(ctx context.Context, t *tally, gen int64, renew func(*gorm.DB) error) (int64, error) {
 	var written int64
 	each := 10 * InsertChunk
-	write := func(table string, cols []string, n int, chunk func(tx *gorm.DB, i, j int) error) error {
-		for i := 0; i < n; i += each {
-			j := min(i+each, n)
-			err := s.db.Tx(ctx, func(tx *gorm.DB) error {
-				if err := renew(tx); err != nil {
-					return err
-				}
-				return chunk(tx, i, j)
-			})
-			if err != nil {
-				return fmt.Errorf("%s: %w", table, err)
-			}
-			written += int64(j - i)
+	var err error
+	cells := make([]*Cell, 0, each)
+	answers := make([]*AnswerCell, 0, each)
+	totals := make([]*Total, 0, each)
+	flush := func(force bool) error {
+		if err != nil || (!force && len(cells) < each && len(answers) < each && len(totals) < each) {
+			return err
 		}
-		return nil
+		err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+			if err := renew(tx); err != nil {
+				return err
+			}
+			if err := insertRows(tx, "awareness_cells", cellCols, cells, cellValues); err != nil {
+				return err
+			}
+			if err := insertRows(tx, "awareness_answers", answerCols, answers, answerValues); err != nil {
+				return err
+			}
+			return insertRows(tx, "awareness_totals", totalCols, totals, totalValues)
+		})
+		written += int64(len(cells) + len(answers) + len(totals))
+		cells, answers, totals = cells[:0], answers[:0], totals[:0]
+		return err
 	}
-	cells := t.cellRows(gen)
+	for k, v := range t.cells {
+		cells = append(cells, t.cellRow(gen, k, v))
+		if flush(false) != nil {
+			return written, err
+		}
+	}
 	t.cells = nil
-	if err := write("awareness_cells", cellCols, len(cells), func(tx *gorm.DB, i, j int) error {
-		return insertRows(tx, "awareness_cells", cellCols, cells[i:j], cellValues)
-	}); err != nil {
-		return written, err
+	for k, v := range t.answers {
+		answers = append(answers, t.answerRow(gen, k, v))
+		if flush(false) != nil {
+			return written, err
+		}
 	}
-	cells = nil
-	answers := t.answerRows(gen)
 	t.answers = nil
-	if err := write("awareness_answers", answerCols, len(answers), func(tx *gorm.DB, i, j int) error {
-		return insertRows(tx, "awareness_answers", answerCols, answers[i:j], answerValues)
-	}); err != nil {
-		return written, err
+	for k, v := range t.totals {
+		totals = append(totals, t.totalRow(gen, k, v))
+		if flush(false) != nil {
+			return written, err
+		}
 	}
-	answers = nil
-	totals := t.totalRows(gen)
-	err := write("awareness_totals", totalCols, len(totals), func(tx *gorm.DB, i, j int) error {
-		return insertRows(tx, "awareness_totals", totalCols, totals[i:j], totalValues)
-	})
-	return written, err
+	t.totals = nil
+	return written, flush(true)
 }
 
 // deleteGens deletes the counter rows matching cond (on gen) in batches,
