@@ -262,37 +262,32 @@ func (t *tally) totalRow(gen int64, k totalKey, v [4]int64) *Total {
 	return &Total{Gen: gen, Period: t.words.names[k.period], AreaPath: t.areas.names[k.area], Respondents: v[0], Passed: v[1], ScoreTenths: v[2], Invalid: v[3]}
 }
 
-func (t *tally) cellRows(gen int64) []*Cell {
-	out := make([]*Cell, 0, len(t.cells))
-	for k, v := range t.cells {
-		out = append(out, t.cellRow(gen, k, v))
+// sortedRows makes a row of every entry of m and sorts them with compare.
+func sortedRows[K comparable, V, R any](m map[K]V, row func(K, V) *R, compare func(a, b *R) int) []*R {
+	out := make([]*R, 0, len(m))
+	for k, v := range m {
+		out = append(out, row(k, v))
 	}
-	slices.SortFunc(out, func(a, b *Cell) int {
+	slices.SortFunc(out, compare)
+	return out
+}
+
+func (t *tally) cellRows(gen int64) []*Cell {
+	return sortedRows(t.cells, func(k cellKey, v [3]int64) *Cell { return t.cellRow(gen, k, v) }, func(a, b *Cell) int {
 		return cmp.Or(cmp.Compare(a.Period, b.Period), cmp.Compare(a.AreaPath, b.AreaPath), cmp.Compare(a.AgeBand, b.AgeBand), cmp.Compare(a.Occupation, b.Occupation))
 	})
-	return out
 }
 
 func (t *tally) answerRows(gen int64) []*AnswerCell {
-	out := make([]*AnswerCell, 0, len(t.answers))
-	for k, v := range t.answers {
-		out = append(out, t.answerRow(gen, k, v))
-	}
-	slices.SortFunc(out, func(a, b *AnswerCell) int {
+	return sortedRows(t.answers, func(k answerKey, v [2]int64) *AnswerCell { return t.answerRow(gen, k, v) }, func(a, b *AnswerCell) int {
 		return cmp.Or(cmp.Compare(a.Period, b.Period), cmp.Compare(a.AreaPath, b.AreaPath), cmp.Compare(a.FraudType, b.FraudType), cmp.Compare(a.AgeBand, b.AgeBand))
 	})
-	return out
 }
 
 func (t *tally) totalRows(gen int64) []*Total {
-	out := make([]*Total, 0, len(t.totals))
-	for k, v := range t.totals {
-		out = append(out, t.totalRow(gen, k, v))
-	}
-	slices.SortFunc(out, func(a, b *Total) int {
+	return sortedRows(t.totals, func(k totalKey, v [4]int64) *Total { return t.totalRow(gen, k, v) }, func(a, b *Total) int {
 		return cmp.Or(cmp.Compare(a.Period, b.Period), cmp.Compare(a.AreaPath, b.AreaPath))
 	})
-	return out
 }
 
 var (

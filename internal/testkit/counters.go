@@ -20,31 +20,25 @@ func Counters(t testing.TB, db *gorm.DB) []string {
 		t.Fatal(err)
 	}
 	var out []string
-	var cells []awareness.Cell
-	var answers []awareness.AnswerCell
-	var totals []awareness.Total
-	var firsts []awareness.First
-	for _, rows := range []any{&cells, &answers, &totals, &firsts} {
-		if err := db.Where("gen = ?", st.Gen).Find(rows).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, c := range cells {
-		c.Gen = 0
-		out = append(out, fmt.Sprintf("cell %+v", c))
-	}
-	for _, a := range answers {
-		a.Gen = 0
-		out = append(out, fmt.Sprintf("answers %+v", a))
-	}
-	for _, x := range totals {
-		x.Gen = 0
-		out = append(out, fmt.Sprintf("total %+v", x))
-	}
-	for _, f := range firsts {
-		f.Gen = 0
-		out = append(out, fmt.Sprintf("first %+v", f))
-	}
+	out = append(out, rowsOf[awareness.Cell](t, db, st.Gen, "cell", func(c *awareness.Cell) { c.Gen = 0 })...)
+	out = append(out, rowsOf[awareness.AnswerCell](t, db, st.Gen, "answers", func(c *awareness.AnswerCell) { c.Gen = 0 })...)
+	out = append(out, rowsOf[awareness.Total](t, db, st.Gen, "total", func(c *awareness.Total) { c.Gen = 0 })...)
+	out = append(out, rowsOf[awareness.First](t, db, st.Gen, "first", func(c *awareness.First) { c.Gen = 0 })...)
 	sort.Strings(out)
+	return out
+}
+
+// rowsOf prints generation gen's rows of T's table, each after clear.
+func rowsOf[T any](t testing.TB, db *gorm.DB, gen int64, kind string, clear func(*T)) []string {
+	t.Helper()
+	var rows []T
+	if err := db.Where("gen = ?", gen).Find(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(rows))
+	for i := range rows {
+		clear(&rows[i])
+		out[i] = fmt.Sprintf("%s %+v", kind, rows[i])
+	}
 	return out
 }
