@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -99,6 +100,12 @@ func run(args []string, stdin io.Reader, stderr io.Writer) error {
 		defer a.Close()
 		if err := a.DB.Migrate(ctx); err != nil {
 			return err
+		}
+		// The rebuild holds a city's counters in memory (about 150 MB live
+		// at a million attempts); a soft limit makes the collector keep the
+		// heap near it instead of letting it grow to twice the live size.
+		if os.Getenv("GOMEMLIMIT") == "" {
+			debug.SetMemoryLimit(200 << 20)
 		}
 		var printed time.Time
 		var phase string

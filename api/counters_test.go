@@ -212,7 +212,7 @@ func TestRebuildDuringSubmissions(t *testing.T) {
 	var readDuring int64 = -1
 	rebuilding.Store(true)
 	res, err := e.Aware.Rebuild(ctx, func(p awareness.Progress) {
-		if p.Phase == "stream" {
+		if p.Phase == "scan" || p.Phase == "count" {
 			if pages++; pages == 3 {
 				readDuring = cityRespondents()
 			}

@@ -178,6 +178,9 @@ type tally struct {
 	words   dict                // periods, age bands, occupations, fraud types
 	levels  map[string][]uint32 // a grid path's areas, city first
 	claimed map[firstKey]bool
+	// first, when set, says whether an attempt is its resident's first of
+	// a period (decided beforehand: the rebuild); claimed is then unused.
+	first   func(user int64, period uint32, id int64) bool
 	firsts  []First
 	cells   map[cellKey][3]int64   // respondents, passed, score tenths
 	answers map[answerKey][2]int64 // answered, correct
@@ -221,12 +224,18 @@ func (t *tally) add(r quiz.Counted, answers map[string][2]int64) {
 			}
 			continue
 		}
-		fk := firstKey{p, r.UserID}
-		if t.claimed[fk] {
-			continue // a retake in this period: learning, not measurement
+		if t.first != nil {
+			if !t.first(r.UserID, uint32(pid), r.ID) {
+				continue
+			}
+		} else {
+			fk := firstKey{p, r.UserID}
+			if t.claimed[fk] {
+				continue // a retake in this period: learning, not measurement
+			}
+			t.claimed[fk] = true
+			t.firsts = append(t.firsts, First{Period: p, UserID: r.UserID, AttemptID: r.ID})
 		}
-		t.claimed[fk] = true
-		t.firsts = append(t.firsts, First{Period: p, UserID: r.UserID, AttemptID: r.ID})
 		ag, oc := uint16(t.words.id(str(r.AgeBand))), uint16(t.words.id(str(r.Occupation)))
 		passed, score := b2i(r.Passed), int64(r.ScoreTenths)
 		for _, a := range levels {

@@ -66,7 +66,7 @@ func TestCancelledRebuildLeavesTheFiguresAlone(t *testing.T) {
 	cctx, cancel := context.WithCancel(ctx)
 	pages := 0
 	_, err := svc.Rebuild(cctx, func(p awareness.Progress) {
-		if p.Phase == "stream" {
+		if p.Phase == "count" {
 			if pages++; pages == 3 {
 				cancel()
 			}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"time"
 
 	"gorm.io/gorm"
@@ -23,12 +24,15 @@ import (
 //     nothing, so the live generation stays as it was and the readers see
 //     it, trailing the submissions by the rebuild's duration.
 //  2. It deletes what an earlier rebuild cut short left behind (rows of any
-//     generation but the live one), then streams the counting attempts
-//     resident by resident in pages of RebuildBatch, deciding each
-//     resident's first attempt per period within the page, writes the
-//     markers of generation live+1 as it goes and keeps the counters in
-//     memory (a few small integers per key), then writes them.
-//  3. Attempts still pending that the stream did not read (submitted after
+//     generation but the live one), then reads the counting attempts twice
+//     in primary-key order, in pages of RebuildBatch (sequential reads, no
+//     statement over the whole table): first their user, submission time
+//     and validity, to find each resident's first attempt of each period
+//     (kept as a sorted slice of 24-byte entries, then written as the
+//     markers of generation live+1); then whole, with their answers, to
+//     count each winner in memory under small integer keys. The counters
+//     are written when the second pass ends.
+//  3. Attempts still pending that the first pass did not see (submitted after
 //     it passed their resident) are folded into the new generation.
 //  4. One small transaction switches generations: it checks the lease is
 //     still its own, folds the last pending attempts it has not counted,
@@ -40,7 +44,8 @@ import (
 // nothing the readers see, leaves the pending flags alone, and its rows are
 // deleted by the next one. Every statement reads or writes a bounded page.
 
-// RebuildBatch is how many attempts one page of the stream reads.
+// RebuildBatch is how many attempts one page of the second pass reads (the
+// first reads four times as many light rows).
 const RebuildBatch = 5000
 
 // LeaseFor is how long a rebuild's lease runs unless renewed; it is renewed
@@ -53,7 +58,7 @@ const deleteBatch = 10000
 
 // Progress is how far a rebuild is.
 type Progress struct {
-	Phase   string // "stream", "write", "catch-up", "switch", "cleanup", "done"
+	Phase   string // "cleanup", "scan", "count", "write", "catch-up", "switch", "done"
 	Read    int64  // attempts read
 	Total   int64  // counting attempts when the rebuild began
 	Elapsed time.Duration
@@ -61,19 +66,18 @@ type Progress struct {
 
 // RebuildResult sums up a rebuild.
 type RebuildResult struct {
-	Gen       int64 // the generation now live
-	Attempts  int64 // counting attempts read by the stream
-	Firsts    int64 // resident-periods counted
-	CaughtUp  int64 // pending attempts folded into the new generation after the stream
-	Rows      int64 // counter rows written
-	Duration  time.Duration
-	PeakPages int // largest page read (a resident's attempts are never split)
+	Gen      int64 // the generation now live
+	Attempts int64 // counting attempts the first pass read
+	Firsts   int64 // resident-periods counted
+	CaughtUp int64 // pending attempts folded into the new generation after the stream
+	Rows     int64 // counter rows written
+	Duration time.Duration
 }
 
 var errLeaseLost = errors.New("awareness: rebuild: the lease ran out (folds took over); run it again")
 
 // Rebuild recomputes the counters; progress, when not nil, is called after
-// every page of the stream and at every phase. A cancelled ctx stops it
+// every page of both passes and at every phase. A cancelled ctx stops it
 // before the switch with nothing the readers see changed.
 func (s *Service) Rebuild(ctx context.Context, progress func(Progress)) (RebuildResult, error) {
 	start := time.Now()
@@ -118,87 +122,95 @@ func (s *Service) Rebuild(ctx context.Context, progress func(Progress)) (Rebuild
 		return res, fmt.Errorf("awareness: rebuild: %w", err)
 	}
 
-	// 2. The stream.
-	t := newTally(nil)
-	read := map[int64]bool{} // pending attempts the new generation holds
-	after := int64(0)
+	// 2. The stream: two passes over the attempts in primary-key order
+	// (sequential reads of the table, bounded pages).
 	batch := s.RebuildBatch
 	if batch <= 0 {
 		batch = RebuildBatch
 	}
-	for {
-		rows, err := quiz.CountingAfterUser(db, after, batch)
+	t := newTally(nil)
+	// Pass 1 reads the light columns and finds each resident's first valid
+	// attempt of each period: the earliest submission, then the lowest id,
+	// as the fold counts them. The pending attempts it sees are the ones the
+	// new generation holds; any other pending attempt (submitted after pass
+	// 1 passed it) is left to the catch-up, as a fold would take it.
+	read := map[int64]bool{}
+	cands := make([]candidate, 0, 2*total+16)
+	for after := int64(0); ; {
+		rows, err := quiz.CountingPage(db, after, 4*batch, true)
 		if err != nil {
 			return res, fmt.Errorf("awareness: rebuild: read attempts: %w", err)
 		}
 		if len(rows) == 0 {
 			break
 		}
-		if len(rows) == batch {
-			// The page may end inside the last resident's attempts: leave
-			// them to the next page, or read that resident whole if the
-			// page holds nobody else.
-			last := rows[len(rows)-1].UserID
-			cut := len(rows)
-			for cut > 0 && rows[cut-1].UserID == last {
-				cut--
-			}
-			if cut > 0 {
-				rows = rows[:cut]
-			} else if rows, err = quiz.CountingOfUser(db, last); err != nil {
-				return res, fmt.Errorf("awareness: rebuild: read attempts: %w", err)
-			}
-		}
-		res.PeakPages = max(res.PeakPages, len(rows))
-		slices.SortStableFunc(rows, func(a, b quiz.Counted) int {
-			if a.UserID != b.UserID {
-				return cmp.Compare(a.UserID, b.UserID)
-			}
-			if c := a.SubmittedAt.Compare(b.SubmittedAt); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.ID, b.ID)
-		})
-		var ids []int64
 		for _, r := range rows {
-			if !r.Invalid {
-				ids = append(ids, r.ID)
-			}
 			if r.Pending {
 				read[r.ID] = true
 			}
+			if r.Invalid {
+				continue
+			}
+			for _, p := range PeriodsOf(r.SubmittedAt) {
+				cands = append(cands, candidate{key: winnerKey(r.UserID, t.words.id(p)), at: r.SubmittedAt.UnixNano(), id: r.ID})
+			}
 		}
-		answers, err := quiz.AnswersByFraudType(db, ids)
+		after = rows[len(rows)-1].ID
+		res.Attempts += int64(len(rows))
+		if err := renew(db); err != nil {
+			return res, fmt.Errorf("awareness: rebuild: %w", err)
+		}
+		report(Progress{Phase: "scan", Read: res.Attempts, Total: total})
+	}
+	winners := firstsOf(cands)
+	cands = nil
+	if err := s.writeFirsts(ctx, t, winners, next, renew); err != nil {
+		return res, fmt.Errorf("awareness: rebuild: write markers: %w", err)
+	}
+	res.Firsts = int64(len(winners))
+	// Pass 2 reads the attempts pass 1 saw again, whole, with their answers,
+	// and counts each in the periods it won.
+	t.first = func(user int64, period uint32, id int64) bool {
+		k := winnerKey(user, period)
+		i := sort.Search(len(winners), func(i int) bool { return winners[i].key >= k })
+		return i < len(winners) && winners[i].key == k && winners[i].id == id
+	}
+	var counted int64
+	for after := int64(0); ; {
+		rows, err := quiz.CountingPage(db, after, batch, false)
+		if err != nil {
+			return res, fmt.Errorf("awareness: rebuild: read attempts: %w", err)
+		}
+		if len(rows) == 0 {
+			break
+		}
+		after = rows[len(rows)-1].ID
+		held := rows[:0]
+		var ids []int64
+		for _, r := range rows {
+			if r.Pending && !read[r.ID] {
+				continue
+			}
+			held = append(held, r)
+			if !r.Invalid {
+				ids = append(ids, r.ID)
+			}
+		}
+		answers, err := quiz.AnswersInRange(db, ids)
 		if err != nil {
 			return res, fmt.Errorf("awareness: rebuild: read answers: %w", err)
 		}
-		// A page holds its residents' every attempt: the markers taken
-		// before it are other residents', so the page decides alone.
-		t.claimed = map[firstKey]bool{}
-		t.firsts = t.firsts[:0]
-		for _, r := range rows {
+		for _, r := range held {
 			t.add(r, answers[r.ID])
 		}
-		firsts := make([]*First, len(t.firsts))
-		for i := range t.firsts {
-			t.firsts[i].Gen = next
-			firsts[i] = &t.firsts[i]
-		}
-		err = s.db.Tx(ctx, func(tx *gorm.DB) error {
-			if err := renew(tx); err != nil {
-				return err
-			}
-			return insertRows(tx, "awareness_first", firstCols, firsts, firstValues)
-		})
-		if err != nil {
+		counted += int64(len(rows))
+		if err := renew(db); err != nil {
 			return res, fmt.Errorf("awareness: rebuild: %w", err)
 		}
-		res.Firsts += int64(len(firsts))
-		res.Attempts += int64(len(rows))
-		after = rows[len(rows)-1].UserID
-		report(Progress{Phase: "stream", Read: res.Attempts, Total: total})
+		report(Progress{Phase: "count", Read: counted, Total: res.Attempts})
 	}
-	report(Progress{Phase: "write", Read: res.Attempts, Total: total})
+	winners = nil
+	report(Progress{Phase: "write", Read: counted, Total: res.Attempts})
 	n, err := s.writeTally(ctx, t, next, renew)
 	if err != nil {
 		return res, fmt.Errorf("awareness: rebuild: write counters: %w", err)
@@ -296,6 +308,53 @@ func (s *Service) Rebuild(ctx context.Context, progress func(Progress)) (Rebuild
 	res.Duration = time.Since(start)
 	report(Progress{Phase: "done", Read: res.Attempts, Total: total})
 	return res, nil
+}
+
+// candidate is a valid attempt of a resident in a period (key).
+type candidate struct {
+	key    uint64
+	at, id int64
+}
+
+// winnerKey packs a resident and a period number.
+func winnerKey(user int64, period uint32) uint64 { return uint64(user)<<16 | uint64(period) }
+
+// firstsOf keeps each key's earliest candidate (by submission, then id),
+// sorted by key, in place.
+func firstsOf(cands []candidate) []candidate {
+	slices.SortFunc(cands, func(a, b candidate) int {
+		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.at, b.at), cmp.Compare(a.id, b.id))
+	})
+	out := cands[:0]
+	for i, c := range cands {
+		if i == 0 || c.key != cands[i-1].key {
+			out = append(out, c)
+		}
+	}
+	return slices.Clip(out)
+}
+
+// writeFirsts writes the markers of generation gen: plain inserts, ten
+// statements a transaction.
+func (s *Service) writeFirsts(ctx context.Context, t *tally, winners []candidate, gen int64, renew func(*gorm.DB) error) error {
+	each := 10 * InsertChunk
+	rows := make([]*First, 0, each)
+	for i := 0; i < len(winners); i += each {
+		rows = rows[:0]
+		for _, w := range winners[i:min(i+each, len(winners))] {
+			rows = append(rows, &First{Gen: gen, Period: t.words.names[w.key&0xffff], UserID: int64(w.key >> 16), AttemptID: w.id})
+		}
+		err := s.db.Tx(ctx, func(tx *gorm.DB) error {
+			if err := renew(tx); err != nil {
+				return err
+			}
+			return insertRows(tx, "awareness_first", firstCols, rows, firstValues)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func newOwner() string {

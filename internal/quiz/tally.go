@@ -39,37 +39,21 @@ func PendingAttempts(tx *gorm.DB, limit int) ([]Counted, error) {
 	return rows, err
 }
 
-// The rebuild streams the counting attempts resident by resident: all of a
-// resident's attempts arrive in one batch, so which was the first of a
-// period is decided within the batch, and the batches are read through the
-// user_id index in bounded pages instead of one statement over the table.
+// CountingPage lists up to limit counting attempts with ids above afterID,
+// by id: the rebuild walks the table in primary-key order, in bounded pages.
 // Whether an attempt counts was decided when it was submitted, by its quiz
 // and the assessment rule in force then (attempts.counting); it is never
-// judged again by today's rule.
-
-func countingByUser(tx *gorm.DB) *gorm.DB {
-	table := "attempts"
-	if store.DialectOf(tx) == store.MySQL {
-		// Walk the user index in order and stop at the limit; the planner
-		// would otherwise be tempted to sort the whole remaining table.
-		table = "attempts FORCE INDEX (idx_attempts_user)"
+// judged again by today's rule. With light, only the columns that decide a
+// resident's first attempt are read (id, user, submission time, invalid,
+// pending).
+func CountingPage(tx *gorm.DB, afterID int64, limit int, light bool) ([]Counted, error) {
+	cols := countedColumns
+	if light {
+		cols = "id, user_id, submitted_at, invalid, tally_pending AS pending"
 	}
-	return tx.Table(table).Select(countedColumns).Where("status = 'submitted' AND counting = ?", true)
-}
-
-// CountingAfterUser lists up to limit counting attempts of the residents
-// after user afterUser, by user; a page may end in the middle of a
-// resident's attempts (see CountingOfUser).
-func CountingAfterUser(tx *gorm.DB, afterUser int64, limit int) ([]Counted, error) {
 	var rows []Counted
-	err := countingByUser(tx).Where("user_id > ?", afterUser).Order("user_id").Limit(limit).Scan(&rows).Error
-	return rows, err
-}
-
-// CountingOfUser lists every counting attempt of one resident.
-func CountingOfUser(tx *gorm.DB, user int64) ([]Counted, error) {
-	var rows []Counted
-	err := countingByUser(tx).Where("user_id = ?", user).Scan(&rows).Error
+	err := tx.Table("attempts").Select(cols).Where("id > ? AND status = 'submitted' AND counting = ?", afterID, true).
+		Order("id").Limit(limit).Scan(&rows).Error
 	return rows, err
 }
 
@@ -116,6 +100,18 @@ func MarkFolded(tx *gorm.DB, ids []int64) (int64, error) {
 // and fraud type: answered, correct. They are read by primary key and
 // counted here.
 func AnswersByFraudType(tx *gorm.DB, ids []int64) (map[int64]map[string][2]int64, error) {
+	return answersByFraudType(tx, ids, false)
+}
+
+// AnswersInRange is AnswersByFraudType for ids sorted ascending, read as one
+// range of the primary key from the first id to the last (the rebuild's
+// pages are ranges of ids: one sequential read instead of an index dive per
+// attempt); answers of other attempts in the range are skipped.
+func AnswersInRange(tx *gorm.DB, ids []int64) (map[int64]map[string][2]int64, error) {
+	return answersByFraudType(tx, ids, true)
+}
+
+func answersByFraudType(tx *gorm.DB, ids []int64, asRange bool) (map[int64]map[string][2]int64, error) {
 	out := map[int64]map[string][2]int64{}
 	if len(ids) == 0 {
 		return out, nil
@@ -125,11 +121,23 @@ func AnswersByFraudType(tx *gorm.DB, ids []int64) (map[int64]map[string][2]int64
 		FraudType string
 		Correct   bool
 	}
-	err := tx.Table(store.DialectOf(tx).ByPrimaryKey("attempt_answers")).Select("attempt_id, fraud_type, correct").Where("attempt_id IN ?", ids).Scan(&rows).Error
-	if err != nil {
+	q := tx.Table(store.DialectOf(tx).ByPrimaryKey("attempt_answers")).Select("attempt_id, fraud_type, correct")
+	want := map[int64]bool{}
+	if asRange {
+		for _, id := range ids {
+			want[id] = true
+		}
+		q = q.Where("attempt_id >= ? AND attempt_id <= ?", ids[0], ids[len(ids)-1])
+	} else {
+		q = q.Where("attempt_id IN ?", ids)
+	}
+	if err := q.Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	for _, a := range rows {
+		if asRange && !want[a.AttemptID] {
+			continue
+		}
 		if out[a.AttemptID] == nil {
 			out[a.AttemptID] = map[string][2]int64{}
 		}
