@@ -285,7 +285,9 @@ func TestRebuildDuringSubmissions(t *testing.T) {
 	e.DB.Where("gen = ?", st.Gen).Find(&totals)
 	got := map[string]sums{}
 	for _, x := range totals {
-		got[x.Period+" "+x.AreaPath] = sums{x.Respondents, x.Passed, x.ScoreTenths, x.Invalid}
+		if x.Respondents != 0 || x.Invalid != 0 {
+			got[x.Period+" "+x.AreaPath] = sums{x.Respondents, x.Passed, x.ScoreTenths, x.Invalid}
+		}
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("counters after a rebuild during submissions differ from the raw attempts:\ngot  %v\nwant %v", got, want)

@@ -236,20 +236,26 @@ func (t *tally) add(r quiz.Counted, answers map[string][2]int64) {
 			t.claimed[fk] = true
 			t.firsts = append(t.firsts, First{Period: p, UserID: r.UserID, AttemptID: r.ID})
 		}
-		ag, oc := uint16(t.words.id(str(r.AgeBand))), uint16(t.words.id(str(r.Occupation)))
-		passed, score := b2i(r.Passed), int64(r.ScoreTenths)
-		for _, a := range levels {
-			ck := cellKey{a, pid, ag, oc}
-			c := t.cells[ck]
-			t.cells[ck] = [3]int64{c[0] + 1, c[1] + passed, c[2] + score}
-			tk := totalKey{a, pid}
-			v := t.totals[tk]
-			t.totals[tk] = [4]int64{v[0] + 1, v[1] + passed, v[2] + score, v[3]}
-			for ft, n := range answers {
-				ak := answerKey{a, pid, uint16(t.words.id(ft)), ag}
-				x := t.answers[ak]
-				t.answers[ak] = [2]int64{x[0] + n[0], x[1] + n[1]}
-			}
+		t.count(r, answers, pid, 1)
+	}
+}
+
+// count adds (sign 1) or takes back (sign -1) a valid attempt's share of
+// period pid in every area it rolls up to.
+func (t *tally) count(r quiz.Counted, answers map[string][2]int64, pid uint16, sign int64) {
+	ag, oc := uint16(t.words.id(str(r.AgeBand))), uint16(t.words.id(str(r.Occupation)))
+	passed, score := sign*b2i(r.Passed), sign*int64(r.ScoreTenths)
+	for _, a := range t.areasOf(str(r.GridPath)) {
+		ck := cellKey{a, pid, ag, oc}
+		c := t.cells[ck]
+		t.cells[ck] = [3]int64{c[0] + sign, c[1] + passed, c[2] + score}
+		tk := totalKey{a, pid}
+		v := t.totals[tk]
+		t.totals[tk] = [4]int64{v[0] + sign, v[1] + passed, v[2] + score, v[3]}
+		for ft, n := range answers {
+			ak := answerKey{a, pid, uint16(t.words.id(ft)), ag}
+			x := t.answers[ak]
+			t.answers[ak] = [2]int64{x[0] + sign*n[0], x[1] + sign*n[1]}
 		}
 	}
 }
@@ -457,7 +463,7 @@ func (s *Service) foldBatch(ctx context.Context) (int, error) {
 		if folded != int64(len(ids)) {
 			return errContended
 		}
-		if err := foldInto(tx, gen, rows); err != nil {
+		if err := foldInto(tx, gen, rows, false); err != nil {
 			return err
 		}
 		n = len(rows)
@@ -471,7 +477,14 @@ func (s *Service) foldBatch(ctx context.Context) (int, error) {
 
 // foldInto adds rows (in submission order) to generation gen's counters in
 // tx: it reads their answers and the markers their residents already hold.
-func foldInto(tx *gorm.DB, gen int64, rows []quiz.Counted) error {
+//
+// With earlierWins (a rebuild catching up with the attempts its first pass
+// did not see), a marker may name an attempt submitted after one of rows:
+// the pass walked the table by id while residents submitted, and can have
+// seen a resident's later attempt but not the earlier one. That attempt's
+// share of the period is then taken back and the earlier one counted, so
+// the result is what folding every attempt in submission order gives.
+func foldInto(tx *gorm.DB, gen int64, rows []quiz.Counted, earlierWins bool) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -494,16 +507,58 @@ func foldInto(tx *gorm.DB, gen int64, rows []quiz.Counted) error {
 	// The markers these residents hold already, one primary-key range per
 	// period (a batch spans one or two months and quarters).
 	claimed := map[firstKey]bool{}
+	held := map[firstKey]int64{}
 	for p := range periods {
-		var taken []int64
-		if err := tx.Table(store.DialectOf(tx).ByPrimaryKey("awareness_first")).Where("gen = ? AND period = ? AND user_id IN ?", gen, p, keys(users)).Pluck("user_id", &taken).Error; err != nil {
+		var taken []First
+		if err := tx.Table(store.DialectOf(tx).ByPrimaryKey("awareness_first")).Select("user_id", "attempt_id").Where("gen = ? AND period = ? AND user_id IN ?", gen, p, keys(users)).Scan(&taken).Error; err != nil {
 			return err
 		}
-		for _, u := range taken {
-			claimed[firstKey{p, u}] = true
+		for _, f := range taken {
+			claimed[firstKey{p, f.UserID}] = true
+			held[firstKey{p, f.UserID}] = f.AttemptID
 		}
 	}
 	t := newTally(claimed)
+	var replaced []firstKey
+	if earlierWins {
+		var heldIDs []int64
+		for _, id := range held {
+			heldIDs = append(heldIDs, id)
+		}
+		counted, err := quiz.AttemptsByID(tx, heldIDs)
+		if err != nil {
+			return err
+		}
+		byID := map[int64]quiz.Counted{}
+		for _, c := range counted {
+			byID[c.ID] = c
+		}
+		countedAnswers, err := quiz.AnswersByFraudType(tx, heldIDs)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if r.Invalid {
+				continue
+			}
+			for _, p := range PeriodsOf(r.SubmittedAt) {
+				fk := firstKey{p, r.UserID}
+				w, ok := byID[held[fk]]
+				if !ok || !claimed[fk] || cmp.Or(r.SubmittedAt.Compare(w.SubmittedAt), cmp.Compare(r.ID, w.ID)) >= 0 {
+					continue
+				}
+				t.count(w, countedAnswers[w.ID], uint16(t.words.id(p)), -1)
+				delete(claimed, fk)
+				delete(held, fk)
+				replaced = append(replaced, fk)
+			}
+		}
+	}
+	for _, fk := range replaced {
+		if err := tx.Exec("DELETE FROM awareness_first WHERE gen = ? AND period = ? AND user_id = ?", gen, fk.period, fk.user).Error; err != nil {
+			return err
+		}
+	}
 	for _, r := range rows {
 		t.add(r, answers[r.ID])
 	}

@@ -109,6 +109,51 @@ func TestCancelledRebuildLeavesTheFiguresAlone(t *testing.T) {
 	}
 }
 
+// The rebuild's first pass walks the attempts by id while residents submit:
+// it can see a resident's later attempt but not an earlier one (started
+// before, with a lower id, submitted after the pass went by). The catch-up
+// then counts the earlier one instead, as folding in submission order does.
+func TestRebuildCountsTheEarlierAttemptItFirstMissed(t *testing.T) {
+	ctx := context.Background()
+	db := testkit.OpenDB(t)
+	svc := awareness.NewService(db, area.NewStore(db), taxonomy.NewStore(db))
+	oct := time.Date(2026, 10, 10, 2, 0, 0, 0, time.UTC)
+	grid, other := "/330800/330802/g1/", "/330800/330881/g2/"
+	for user := int64(1); user <= 5; user++ {
+		putAttempt(t, db, user, 1, grid, oct, false)
+	}
+	if _, err := svc.Fold(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Resident 9 starts attempt 1 (lower id), then attempt 2, which is
+	// submitted first as far as the pass can tell.
+	early := putAttempt(t, db, 9, 1, other, oct.Add(time.Hour), false)
+	putAttempt(t, db, 9, 2, grid, oct.Add(2*time.Hour), false)
+	db.Exec("UPDATE attempts SET status = 'started' WHERE id = ?", early)
+	_, err := svc.Rebuild(ctx, func(p awareness.Progress) {
+		if p.Phase == "count" {
+			db.Exec("UPDATE attempts SET status = 'submitted' WHERE id = ?", early)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first int64
+	db.Table("awareness_first").Where("gen = 1 AND period = '2026Q4' AND user_id = 9").Pluck("attempt_id", &first)
+	var inOther int64
+	db.Table("awareness_totals").Where("gen = 1 AND period = '2026Q4' AND area_path = ?", other).Pluck("respondents", &inOther)
+	if first != early || inOther != 1 {
+		t.Fatalf("resident 9 counted with attempt %d (want %d), %d respondents in the earlier attempt's grid (want 1)", first, early, inOther)
+	}
+	rebuilt := testkit.Counters(t, db.DB)
+	if _, err := svc.Rebuild(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if quiet := testkit.Counters(t, db.DB); fmt.Sprint(quiet) != fmt.Sprint(rebuilt) {
+		t.Fatalf("a quiet rebuild differs:\nafter the catch-up %v\nquiet %v", rebuilt, quiet)
+	}
+}
+
 // A resident's second submission of a quarter, in a new month, is the
 // month's first but not the quarter's: it counts for the month only. The
 // submissions are folded one at a time and then two at once, so the markers

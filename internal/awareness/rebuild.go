@@ -238,7 +238,7 @@ func (s *Service) Rebuild(ctx context.Context, progress func(Progress)) (Rebuild
 				if err != nil {
 					return err
 				}
-				return foldInto(tx, next, rows)
+				return foldInto(tx, next, rows, true)
 			})
 			if err != nil {
 				return res, fmt.Errorf("awareness: rebuild: catch up: %w", err)
@@ -277,7 +277,7 @@ func (s *Service) Rebuild(ctx context.Context, progress func(Progress)) (Rebuild
 		if err != nil {
 			return err
 		}
-		if err := foldInto(tx, next, rows); err != nil {
+		if err := foldInto(tx, next, rows, true); err != nil {
 			return err
 		}
 		res.CaughtUp += int64(len(rows))
