@@ -33,7 +33,9 @@ import (
 //     count each winner in memory under small integer keys. The counters
 //     are written when the second pass ends.
 //  3. Attempts still pending that the first pass did not see (submitted after
-//     it passed their resident) are folded into the new generation.
+//     it went by) are folded into the new generation; one submitted before
+//     the attempt the pass counted for its resident and period takes that
+//     one's place (foldInto with earlierWins).
 //  4. One small transaction switches generations: it checks the lease is
 //     still its own, folds the last pending attempts it has not counted,
 //     marks pending every attempt the new generation holds as folded and
