@@ -15,6 +15,12 @@ import (
 	"wuzha/internal/testkit"
 )
 
+// counterService opens a test database and an awareness service on it.
+func counterService(t *testing.T) (context.Context, *store.DB, *awareness.Service) {
+	db := testkit.OpenDB(t)
+	return context.Background(), db, awareness.NewService(db, area.NewStore(db), taxonomy.NewStore(db))
+}
+
 // putAttempt stores a submitted, counting, pending attempt of resident user
 // in grid, with two answers on one fraud type.
 func putAttempt(t *testing.T, db *store.DB, user int64, no int, grid string, at time.Time, invalid bool) int64 {
@@ -114,9 +120,7 @@ func TestCancelledRebuildLeavesTheFiguresAlone(t *testing.T) {
 // before, with a lower id, submitted after the pass went by). The catch-up
 // then counts the earlier one instead, as folding in submission order does.
 func TestRebuildCountsTheEarlierAttemptItFirstMissed(t *testing.T) {
-	ctx := context.Background()
-	db := testkit.OpenDB(t)
-	svc := awareness.NewService(db, area.NewStore(db), taxonomy.NewStore(db))
+	ctx, db, svc := counterService(t)
 	oct := time.Date(2026, 10, 10, 2, 0, 0, 0, time.UTC)
 	grid, other := "/330800/330802/g1/", "/330800/330881/g2/"
 	for user := int64(1); user <= 5; user++ {
@@ -159,9 +163,7 @@ func TestRebuildCountsTheEarlierAttemptItFirstMissed(t *testing.T) {
 // submissions are folded one at a time and then two at once, so the markers
 // work across batches and within one.
 func TestFoldClaimsEachPeriodOnce(t *testing.T) {
-	ctx := context.Background()
-	db := testkit.OpenDB(t)
-	svc := awareness.NewService(db, area.NewStore(db), taxonomy.NewStore(db))
+	ctx, db, svc := counterService(t)
 	oct := time.Date(2026, 10, 10, 2, 0, 0, 0, time.UTC)
 	nov := time.Date(2026, 11, 10, 2, 0, 0, 0, time.UTC)
 	submit := func(no int, at time.Time) {
