@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"wuzha/frontend"
 	"wuzha/internal/app"
 	"wuzha/internal/auth"
+	"wuzha/internal/awareness"
 	"wuzha/internal/config"
 	"wuzha/internal/fault"
 	"wuzha/internal/store"
@@ -108,11 +110,35 @@ func run(args []string, stdin io.Reader, stderr io.Writer) error {
 		if err := a.DB.Migrate(ctx); err != nil {
 			return err
 		}
-		n, err := a.Awareness.Rebuild(ctx)
+		// The rebuild holds a city's counters in memory (about 150 MB live
+		// at a million attempts); a soft limit makes the collector keep the
+		// heap near it instead of letting it grow to twice the live size.
+		if os.Getenv("GOMEMLIMIT") == "" {
+			debug.SetMemoryLimit(200 << 20)
+		}
+		var printed time.Time
+		var phase string
+		res, err := a.Awareness.Rebuild(ctx, func(p awareness.Progress) {
+			// A line every two seconds while streaming, and at every phase.
+			if p.Phase == phase && time.Since(printed) < 2*time.Second {
+				return
+			}
+			printed, phase = time.Now(), p.Phase
+			line := fmt.Sprintf("rebuild: %-8s %s", p.Phase, p.Elapsed.Round(time.Second))
+			if p.Read > 0 || p.Total > 0 {
+				line += fmt.Sprintf("  %d/%d attempts read", p.Read, p.Total)
+				if s := p.Elapsed.Seconds(); s > 0 {
+					line += fmt.Sprintf(", %.0f/s", float64(p.Read)/s)
+				}
+			}
+			fmt.Fprintln(stderr, line)
+		})
 		if err != nil {
 			return err
 		}
-		log.Info("awareness counters rebuilt", "respondent_periods", n)
+		fmt.Fprintf(stderr, "rebuild: done in %s: generation %d, %d attempts read, %d resident-periods counted, %d pending attempts caught up, %d counter rows written\n",
+			res.Duration.Round(time.Millisecond), res.Gen, res.Attempts, res.Firsts, res.CaughtUp, res.Rows)
+		log.Info("awareness counters rebuilt", "generation", res.Gen, "respondent_periods", res.Firsts, "seconds", res.Duration.Seconds())
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stderr, usage)

@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"wuzha/internal/area"
 	"wuzha/internal/auth"
@@ -14,33 +15,6 @@ import (
 	"wuzha/internal/taxonomy"
 	"wuzha/internal/testkit"
 )
-
-func dumpCounters(t *testing.T, e *testkit.Env) []string {
-	t.Helper()
-	var out []string
-	var cells []awareness.Cell
-	var answers []awareness.AnswerCell
-	var invalid []awareness.InvalidCell
-	var firsts []awareness.First
-	e.DB.Find(&cells)
-	e.DB.Find(&answers)
-	e.DB.Find(&invalid)
-	e.DB.Find(&firsts)
-	for _, c := range cells {
-		out = append(out, fmt.Sprintf("cell %+v", c))
-	}
-	for _, a := range answers {
-		out = append(out, fmt.Sprintf("answers %+v", a))
-	}
-	for _, i := range invalid {
-		out = append(out, fmt.Sprintf("invalid %+v", i))
-	}
-	for _, f := range firsts {
-		out = append(out, fmt.Sprintf("first %+v", f))
-	}
-	sort.Strings(out)
-	return out
-}
 
 // TestMaintainedCountersEqualRebuilt: a randomized workload through the
 // submit path of two server instances at once (retakes, invalid attempts,
@@ -122,20 +96,209 @@ func TestMaintainedCountersEqualRebuilt(t *testing.T) {
 	if n, err := svc.Fold(context.Background()); err != nil || n == 0 {
 		t.Fatalf("fold: %d attempts, %v", n, err)
 	}
-	maintained := dumpCounters(t, a)
+	maintained := testkit.Counters(t, a.DB.DB)
 	if len(maintained) < 20 {
 		t.Fatalf("only %d counter rows; the workload proves little", len(maintained))
 	}
-	if _, err := svc.Rebuild(context.Background()); err != nil {
+	if _, err := svc.Rebuild(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	rebuilt := dumpCounters(t, a)
+	rebuilt := testkit.Counters(t, a.DB.DB)
 	if fmt.Sprint(maintained) != fmt.Sprint(rebuilt) {
 		t.Fatalf("maintained counters differ from rebuilt ones:\nmaintained %v\nrebuilt    %v", maintained, rebuilt)
 	}
 	var invalid int64
-	a.DB.Table("awareness_invalid").Select("COALESCE(SUM(n), 0)").Scan(&invalid)
+	a.DB.Table("awareness_totals").Where("area_path = ?", "/330800/").Select("COALESCE(SUM(invalid), 0)").Scan(&invalid)
 	if invalid == 0 {
 		t.Fatal("no invalid attempt in the workload")
+	}
+}
+
+// TestRebuildDuringSubmissions: residents keep submitting through the API
+// from several goroutines while `wuzha awareness rebuild` runs (its stream
+// slowed so that they overlap), and the figures are read meanwhile. The
+// reads are served from the live counters as they were when the rebuild
+// began; afterwards, with the last submissions folded, the counters of
+// every area equal a computation written here from the raw attempts (no
+// counted attempt lost or doubled), and equal what a quiet rebuild makes.
+func TestRebuildDuringSubmissions(t *testing.T) {
+	e := testkit.NewEnv(t)
+	counting := newQuizFixture(t, e, map[string]any{"max_attempts": 3})
+	fast := newQuizFixture(t, e, map[string]any{"max_attempts": 2, "min_seconds_per_question": 100}) // always invalid when submitted at once
+	admin := e.Staff("admin_rb", auth.Admin, "330800")
+	grids := []string{"330802001001001", "330802001001002", "330802002001001", "330802003001001"}
+	type resident struct {
+		token string
+		jobs  []*quizFixture
+	}
+	var residents []*resident
+	for i := 0; i < 48; i++ {
+		tok := e.ResidentWithProfile(fmt.Sprintf("1350000%04d", i), []string{"u18", "18_29", "30_44", "45_59", "60p"}[i%5], "other", grids[i%len(grids)]).AccessToken
+		residents = append(residents, &resident{token: tok, jobs: []*quizFixture{counting, fast, counting, fast, counting}})
+	}
+	take := func(r *resident) bool {
+		if len(r.jobs) == 0 {
+			return false
+		}
+		f := r.jobs[0]
+		r.jobs = r.jobs[1:]
+		res := e.Call("POST", fmt.Sprintf("/api/v1/quizzes/%d/attempts", f.quizID), r.token, map[string]any{})
+		if res.Status != 201 {
+			t.Errorf("start: %d %s", res.Status, res.Body)
+			return false
+		}
+		var st started
+		res.JSON(t, &st)
+		right := map[int64]bool{}
+		for id := range f.questions {
+			right[id] = (id+int64(len(r.jobs)))%3 != 0
+		}
+		if s := f.submit(t, r.token, st.AttemptID, fmt.Sprint(len(r.jobs)), f.answers(st, right)).Status; s != 200 {
+			t.Errorf("submit: %d", s)
+			return false
+		}
+		return true
+	}
+	// Half the residents have taken a quiz before, folded.
+	for _, r := range residents[:24] {
+		take(r)
+	}
+	ctx := context.Background()
+	if _, err := e.Aware.Fold(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cityRespondents := func() int64 {
+		var fig struct {
+			Respondents int64 `json:"respondents"`
+		}
+		res := e.Call("GET", "/api/v1/awareness/330800?period="+awareness.CurrentQuarter(time.Now()), admin, nil)
+		testkit.Want(t, res, 200)
+		res.JSON(t, &fig)
+		return fig.Respondents
+	}
+	before := cityRespondents()
+
+	var rebuilding atomic.Bool
+	var during atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				progress := false
+				for i := g; i < len(residents); i += 4 {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if take(residents[i]) {
+						progress = true
+						if rebuilding.Load() {
+							during.Add(1)
+						}
+					}
+				}
+				if !progress {
+					return
+				}
+			}
+		}()
+	}
+	e.Aware.RebuildBatch = 4
+	pages := 0
+	var readDuring int64 = -1
+	rebuilding.Store(true)
+	res, err := e.Aware.Rebuild(ctx, func(p awareness.Progress) {
+		if p.Phase == "scan" || p.Phase == "count" {
+			if pages++; pages == 3 {
+				readDuring = cityRespondents()
+			}
+			time.Sleep(15 * time.Millisecond)
+		}
+	})
+	rebuilding.Store(false)
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if during.Load() == 0 {
+		t.Fatal("no submission completed while the rebuild ran; the test proves nothing")
+	}
+	if readDuring != before {
+		t.Errorf("a read during the rebuild saw %d city respondents, want the live %d", readDuring, before)
+	}
+	t.Logf("rebuild %+v; %d submissions completed during it", res, during.Load())
+	if _, err := e.Aware.Fold(ctx); err != nil {
+		t.Fatal(err)
+	}
+	maintained := testkit.Counters(t, e.DB.DB)
+
+	// The independent computation: each resident's first valid counting
+	// attempt of each period counts in every area above its grid; invalid
+	// ones count as invalid there.
+	var attempts []struct {
+		ID          int64
+		UserID      int64
+		SubmittedAt time.Time
+		GridPath    string
+		Passed      bool
+		ScoreTenths int64
+		Invalid     bool
+	}
+	e.DB.Table("attempts").Where("status = 'submitted' AND counting = ?", true).Order("submitted_at, id").Scan(&attempts)
+	type sums struct{ n, passed, score, invalid int64 }
+	want := map[string]sums{}
+	seen := map[string]bool{}
+	for _, a := range attempts {
+		for _, p := range awareness.PeriodsOf(a.SubmittedAt) {
+			first := !a.Invalid && !seen[fmt.Sprint(p, a.UserID)]
+			if first {
+				seen[fmt.Sprint(p, a.UserID)] = true
+			}
+			for i := 1; i < len(a.GridPath); i++ {
+				if a.GridPath[i] != '/' {
+					continue
+				}
+				k := p + " " + a.GridPath[:i+1]
+				s := want[k]
+				switch {
+				case a.Invalid:
+					s.invalid++
+				case first:
+					s.n++
+					s.score += a.ScoreTenths
+					if a.Passed {
+						s.passed++
+					}
+				}
+				want[k] = s
+			}
+		}
+	}
+	var st awareness.State
+	e.DB.Where("id = 1").Take(&st)
+	var totals []awareness.Total
+	e.DB.Where("gen = ?", st.Gen).Find(&totals)
+	got := map[string]sums{}
+	for _, x := range totals {
+		if x.Respondents != 0 || x.Invalid != 0 {
+			got[x.Period+" "+x.AreaPath] = sums{x.Respondents, x.Passed, x.ScoreTenths, x.Invalid}
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("counters after a rebuild during submissions differ from the raw attempts:\ngot  %v\nwant %v", got, want)
+	}
+	if len(want) < 10 {
+		t.Fatalf("only %d area-periods counted; the workload proves little", len(want))
+	}
+	if _, err := e.Aware.Rebuild(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if rebuilt := testkit.Counters(t, e.DB.DB); fmt.Sprint(rebuilt) != fmt.Sprint(maintained) {
+		t.Fatalf("a quiet rebuild differs:\nmaintained %v\nrebuilt    %v", maintained, rebuilt)
 	}
 }

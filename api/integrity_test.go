@@ -250,7 +250,7 @@ func TestQuizStopsCountingUnderALaterRule(t *testing.T) {
 	if q.CountsNow == nil || *q.CountsNow || !strings.Contains(q.NotCountingReason, "不再计入知晓率") {
 		t.Fatalf("the quiz's page does not say it stopped counting: %+v", q)
 	}
-	if _, err := e.Aware.Rebuild(context.Background()); err != nil {
+	if _, err := e.Aware.Rebuild(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if n, p := figures(); n != 2 || p != 2 {
@@ -294,7 +294,7 @@ func TestLocksUnlocksHistoryAndTampering(t *testing.T) {
 	if err := e.DB.Exec("UPDATE attempts SET submitted_at = ? WHERE grid_code IN ?", lp.Start.Add(24*time.Hour), []string{"330802001001001", "330802002001001"}).Error; err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Aware.Rebuild(context.Background()); err != nil {
+	if _, err := e.Aware.Rebuild(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 

@@ -306,7 +306,7 @@ func TestWorkbenchCountsPerRole(t *testing.T) {
 	if err := e.DB.Exec("UPDATE attempts SET submitted_at = ? WHERE status = 'submitted'", lastQ).Error; err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Aware.Rebuild(context.Background()); err != nil {
+	if _, err := e.Aware.Rebuild(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	assessor := e.Staff("wb-assessor", auth.Assessor, "330800")

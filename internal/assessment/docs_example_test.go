@@ -242,7 +242,7 @@ func TestMetricsDocWorkedExample(t *testing.T) {
 		}
 	}
 	check("after the fold")
-	if _, err := aw.Rebuild(ctx); err != nil {
+	if _, err := aw.Rebuild(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	check("after a rebuild")

@@ -30,6 +30,13 @@ type Service struct {
 	areas  *area.Store
 	codes  *taxonomy.Store
 	foldMu sync.Mutex // one folder per instance; instances guard each other in the database
+
+	// FoldBatch is how many pending attempts a fold transaction takes
+	// (FoldBatch, the constant, when zero).
+	FoldBatch int
+	// RebuildBatch is how many attempts a page of Rebuild's stream reads
+	// (RebuildBatch, the constant, when zero).
+	RebuildBatch int
 }
 
 // NewService wires the service.
@@ -135,16 +142,21 @@ func (s *Service) Compute(ctx context.Context, c auth.Caller, code string, p Per
 	return s.compute(ctx, a, p)
 }
 
-// compute folds the pending attempts, then reads the maintained counters of
-// a's subtree: a few thousand cells for a whole city and quarter, never the
-// raw attempts.
+// compute folds the pending attempts, then reads the maintained counters:
+// the area's own rows (by age band × occupation, by fraud type × age band),
+// its own and its children's totals, and the populations of its grids summed
+// per child — never the cells of its subtree.
 func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, error) {
 	if _, err := s.Fold(ctx); err != nil {
 		return Figures{}, err
 	}
-	var cells []Cell
+	gen, err := s.liveGen(ctx)
+	if err != nil {
+		return Figures{}, err
+	}
 	db := s.db.WithContext(ctx)
-	if err := db.Where("period = ? AND grid_path LIKE ?", p.Name, area.SubtreeLike(a.Path)).Find(&cells).Error; err != nil {
+	var cells []Cell
+	if err := db.Where("gen = ? AND period = ? AND area_path = ?", gen, p.Name, a.Path).Find(&cells).Error; err != nil {
 		return Figures{}, fmt.Errorf("awareness: cells: %w", err)
 	}
 	lists, err := s.codes.Lists(ctx)
@@ -158,21 +170,8 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 		return f, err
 	}
 	type tally struct{ n, passed int64 }
-	var total tally
-	var scoreSum int64
-	byChild := make([]tally, len(children))
 	byAge, byOcc := map[string]*tally{}, map[string]*tally{}
 	for _, c := range cells {
-		total.n += c.Respondents
-		total.passed += c.Passed
-		scoreSum += c.ScoreTenths
-		for i, ch := range children {
-			if strings.HasPrefix(c.GridPath, ch.Path) {
-				byChild[i].n += c.Respondents
-				byChild[i].passed += c.Passed
-				break
-			}
-		}
 		for _, g := range []struct {
 			m    map[string]*tally
 			code string
@@ -184,30 +183,36 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 			g.m[g.code].passed += c.Passed
 		}
 	}
-	f.Rate = rate(total.passed, total.n)
-	f.Note = Note(total.n)
-	if total.n > 0 {
-		m := math.Round(float64(scoreSum)/float64(total.n)) / 10
+	// Totals: the area's and its children's rows.
+	paths := []string{a.Path}
+	for _, ch := range children {
+		paths = append(paths, ch.Path)
+	}
+	var totals []Total
+	if err := db.Where("gen = ? AND period = ? AND area_path IN ?", gen, p.Name, paths).Find(&totals).Error; err != nil {
+		return f, fmt.Errorf("awareness: totals: %w", err)
+	}
+	byPath := map[string]Total{}
+	for _, t := range totals {
+		byPath[t.AreaPath] = t
+	}
+	own := byPath[a.Path]
+	f.Rate = rate(own.Passed, own.Respondents)
+	f.Note = Note(own.Respondents)
+	f.Invalid = own.Invalid
+	if own.Respondents > 0 {
+		m := math.Round(float64(own.ScoreTenths)/float64(own.Respondents)) / 10
 		f.MeanScore = &m
 	}
-	// Populations: one read of the subtree's grids, summed per child.
-	var grids []area.Area
-	if err := db.Where("path LIKE ? AND level = ?", area.SubtreeLike(a.Path), area.Grid).Select("path", "population").Find(&grids).Error; err != nil {
+	pop, childPop, err := s.populations(ctx, a, children)
+	if err != nil {
 		return f, err
 	}
-	childPop := make([]int64, len(children))
-	for _, g := range grids {
-		f.Population += g.Population
-		for i, ch := range children {
-			if strings.HasPrefix(g.Path, ch.Path) {
-				childPop[i] += g.Population
-				break
-			}
-		}
-	}
-	f.Coverage = coverage(total.n, f.Population)
+	f.Population = pop
+	f.Coverage = coverage(own.Respondents, f.Population)
 	for i, ch := range children {
-		f.Children = append(f.Children, Child{AreaCode: ch.Code, Name: ch.Name, Level: string(ch.Level), Rate: rate(byChild[i].passed, byChild[i].n), Population: childPop[i], Coverage: coverage(byChild[i].n, childPop[i])})
+		t := byPath[ch.Path]
+		f.Children = append(f.Children, Child{AreaCode: ch.Code, Name: ch.Name, Level: string(ch.Level), Rate: rate(t.Passed, t.Respondents), Population: childPop[i], Coverage: coverage(t.Respondents, childPop[i])})
 	}
 	for _, e := range lists.AgeBands {
 		t := byAge[e.Code]
@@ -224,10 +229,8 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 		f.ByOccupation = append(f.ByOccupation, OccupationLine{Occupation: e.Code, Name: e.Name, Rate: rate(t.passed, t.n)})
 	}
 	var answers []AnswerCell
-	err = db.Model(&AnswerCell{}).Select("fraud_type, age_band, SUM(answered) AS answered, SUM(correct) AS correct").
-		Where("period = ? AND grid_path LIKE ?", p.Name, area.SubtreeLike(a.Path)).Group("fraud_type, age_band").Scan(&answers).Error
-	if err != nil {
-		return f, err
+	if err := db.Where("gen = ? AND period = ? AND area_path = ?", gen, p.Name, a.Path).Order("fraud_type, age_band").Find(&answers).Error; err != nil {
+		return f, fmt.Errorf("awareness: answers: %w", err)
 	}
 	byType := map[string]AnswerCell{}
 	for _, an := range answers {
@@ -242,12 +245,6 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 		}
 		f.Gaps = append(f.Gaps, g)
 	}
-	sort.Slice(f.Gaps, func(i, j int) bool {
-		if f.Gaps[i].FraudType != f.Gaps[j].FraudType {
-			return f.Gaps[i].FraudType < f.Gaps[j].FraudType
-		}
-		return f.Gaps[i].AgeBand < f.Gaps[j].AgeBand
-	})
 	for _, e := range lists.FraudTypes {
 		an := byType[e.Code]
 		l := FraudTypeLine{FraudType: e.Code, Name: e.Name, Answered: an.Answered, Correct: an.Correct}
@@ -257,12 +254,60 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 		}
 		f.ByFraudType = append(f.ByFraudType, l)
 	}
-	var invalid *int64
-	err = db.Model(&InvalidCell{}).Select("SUM(n)").Where("period = ? AND grid_path LIKE ?", p.Name, area.SubtreeLike(a.Path)).Scan(&invalid).Error
-	if invalid != nil {
-		f.Invalid = *invalid
+	return f, nil
+}
+
+// populations sums the populations of a's grids, and per child. When the
+// children's paths are all of one length (as the area codes make them), the
+// database sums them in one grouped query and returns one row per child;
+// otherwise the grids' paths and populations are read and summed here.
+func (s *Service) populations(ctx context.Context, a area.Area, children []area.Area) (int64, []int64, error) {
+	db := s.db.WithContext(ctx)
+	childPop := make([]int64, len(children))
+	if a.Level == area.Grid || len(children) == 0 {
+		var sum *int64
+		err := db.Model(&area.Area{}).Select("SUM(population)").Where("path LIKE ? AND level = ?", area.SubtreeLike(a.Path), area.Grid).Scan(&sum).Error
+		if sum == nil {
+			return 0, childPop, err
+		}
+		return *sum, childPop, err
 	}
-	return f, err
+	index := map[string]int{}
+	width := len(children[0].Path)
+	for i, ch := range children {
+		index[ch.Path] = i
+		if len(ch.Path) != width {
+			width = 0
+		}
+	}
+	var rows []struct {
+		Path       string
+		Population int64
+	}
+	q := db.Model(&area.Area{}).Where("path LIKE ? AND level = ?", area.SubtreeLike(a.Path), area.Grid)
+	if width > 0 {
+		prefix := fmt.Sprintf("SUBSTR(path, 1, %d)", width)
+		q = q.Select(prefix + " AS path, SUM(population) AS population").Group(prefix)
+	} else {
+		q = q.Select("path, population")
+	}
+	if err := q.Scan(&rows).Error; err != nil {
+		return 0, nil, fmt.Errorf("awareness: populations: %w", err)
+	}
+	var total int64
+	for _, r := range rows {
+		total += r.Population
+		// The child holding a grid is the grid path cut after the child's
+		// segment.
+		cut := strings.IndexByte(r.Path[len(a.Path):], '/')
+		if cut < 0 {
+			continue
+		}
+		if i, ok := index[r.Path[:len(a.Path)+cut+1]]; ok {
+			childPop[i] += r.Population
+		}
+	}
+	return total, childPop, nil
 }
 
 func coverage(n, population int64) *float64 {
@@ -296,23 +341,23 @@ func (s *Service) Grids(ctx context.Context, c auth.Caller, code string, p Perio
 	if _, err := s.Fold(ctx); err != nil {
 		return nil, err
 	}
+	gen, err := s.liveGen(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var grids []area.Area
 	if err := s.db.WithContext(ctx).Where("path LIKE ? AND level = ?", area.SubtreeLike(a.Path), area.Grid).Order("code").Find(&grids).Error; err != nil {
 		return nil, err
 	}
-	var sums []struct {
-		GridPath    string
-		Respondents int64
-		Passed      int64
-	}
-	err = s.db.WithContext(ctx).Model(&Cell{}).Select("grid_path, SUM(respondents) AS respondents, SUM(passed) AS passed").
-		Where("period = ? AND grid_path LIKE ?", p.Name, area.SubtreeLike(a.Path)).Group("grid_path").Scan(&sums).Error
-	if err != nil {
+	// The totals of the subtree's areas: one row per area, grids and the
+	// few areas above them.
+	var totals []Total
+	if err := s.db.WithContext(ctx).Select("area_path", "respondents", "passed").Where("gen = ? AND period = ? AND area_path LIKE ?", gen, p.Name, area.SubtreeLike(a.Path)).Find(&totals).Error; err != nil {
 		return nil, err
 	}
 	byPath := map[string][2]int64{}
-	for _, x := range sums {
-		byPath[x.GridPath] = [2]int64{x.Respondents, x.Passed}
+	for _, x := range totals {
+		byPath[x.AreaPath] = [2]int64{x.Respondents, x.Passed}
 	}
 	out := make([]GridLine, len(grids))
 	for i, g := range grids {

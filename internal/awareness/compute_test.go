@@ -127,7 +127,9 @@ func TestFiguresEqualAnIndependentComputation(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n, err := awareness.NewService(db, areas, codes).Fold(ctx)
+			folder := awareness.NewService(db, areas, codes)
+			folder.FoldBatch = 100
+			n, err := folder.Fold(ctx)
 			if err != nil {
 				t.Error(err)
 			}
@@ -135,11 +137,11 @@ func TestFiguresEqualAnIndependentComputation(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if folded[0]+folded[1]+folded[2] <= awareness.FoldBatch {
+	if folded[0]+folded[1]+folded[2] <= 100 {
 		t.Fatalf("folded %v: the workload should need more than one batch", folded)
 	}
 	checkFigures(t, svc, db, quizzes, history, attempts, answers, grids, p, month)
-	if _, err := svc.Rebuild(ctx); err != nil {
+	if _, err := svc.Rebuild(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	checkFigures(t, svc, db, quizzes, history, attempts, answers, grids, p, month)
@@ -154,7 +156,26 @@ func checkFigures(t *testing.T, svc *awareness.Service, db *store.DB, quizzes []
 		quizByID[q.ID] = q
 	}
 	var checkAreas []area.Area
-	db.Where("level IN ? OR code IN ?", []string{"city", "county"}, []string{"330802001", "330881101", grids[0].Code, grids[len(grids)-1].Code}).Find(&checkAreas)
+	// Every level: the city, the counties, two towns, the community above
+	// the first grid, and two grids.
+	community := strings.Split(strings.Trim(grids[0].Path, "/"), "/")[3]
+	db.Where("level IN ? OR code IN ?", []string{"city", "county"}, []string{"330802001", "330881101", community, grids[0].Code, grids[len(grids)-1].Code}).Find(&checkAreas)
+	levels := map[area.Level]bool{}
+	for _, a := range checkAreas {
+		levels[a.Level] = true
+	}
+	if len(levels) != 5 {
+		t.Fatalf("the areas checked cover the levels %v, want all five", levels)
+	}
+	popOf := func(path string) int64 {
+		var n int64
+		for _, g := range grids {
+			if strings.HasPrefix(g.Path, path) {
+				n += g.Population
+			}
+		}
+		return n
+	}
 	totalRespondents := int64(0)
 	for _, per := range []awareness.Period{p, month} {
 		want := independent(attempts, answers, quizByID, history, per)
@@ -169,6 +190,35 @@ func checkFigures(t *testing.T, svc *awareness.Service, db *store.DB, quizzes []
 			}
 			if a.Level == area.City {
 				totalRespondents += got.Respondents
+			}
+			if got.Population != popOf(a.Path) {
+				t.Errorf("%s %s: population %d, want %d", per.Name, a.Code, got.Population, popOf(a.Path))
+			}
+			for _, ch := range got.Children {
+				if cp := popOf(strings.TrimSuffix(a.Path, "/") + "/" + ch.AreaCode + "/"); ch.Population != cp {
+					t.Errorf("%s %s child %s: population %d, want %d", per.Name, a.Code, ch.AreaCode, ch.Population, cp)
+				}
+			}
+			// The grid list: every grid of the area with its own figures.
+			lines, err := svc.Grids(ctx, root, a.Code, per)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ln int64
+			for _, l := range lines {
+				wl := want(strings.TrimSuffix(a.Path, "/") + "/")
+				for _, g := range grids {
+					if g.Code == l.AreaCode {
+						wl = want(g.Path)
+					}
+				}
+				if l.Respondents != wl.n || l.Passed != wl.passed {
+					t.Errorf("%s %s grid line %s: %d/%d, want %d/%d", per.Name, a.Code, l.AreaCode, l.Passed, l.Respondents, wl.passed, wl.n)
+				}
+				ln += l.Respondents
+			}
+			if ln != got.Respondents {
+				t.Errorf("%s %s: grid lines sum to %d respondents, area has %d", per.Name, a.Code, ln, got.Respondents)
 			}
 			if (got.Rate.Rate == nil) != (w.n == 0) || (got.Rate.Rate != nil && math.Abs(*got.Rate.Rate-float64(w.passed)/float64(w.n)) > 1e-12) {
 				t.Errorf("%s %s: rate %v", per.Name, a.Code, got.Rate.Rate)

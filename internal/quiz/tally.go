@@ -39,15 +39,52 @@ func PendingAttempts(tx *gorm.DB, limit int) ([]Counted, error) {
 	return rows, err
 }
 
-// CountingAttempts lists every submitted attempt that counts for awareness,
-// in submission order. Whether an attempt counts was decided when it was
-// submitted, by its quiz and the assessment rule in force then
-// (attempts.counting); it is never judged again by today's rule.
-func CountingAttempts(tx *gorm.DB) ([]Counted, error) {
+// CountingPage lists up to limit counting attempts with ids above afterID,
+// by id: the rebuild walks the table in primary-key order, in bounded pages.
+// Whether an attempt counts was decided when it was submitted, by its quiz
+// and the assessment rule in force then (attempts.counting); it is never
+// judged again by today's rule. With light, only the columns that decide a
+// resident's first attempt are read (id, user, submission time, invalid,
+// pending).
+func CountingPage(tx *gorm.DB, afterID int64, limit int, light bool) ([]Counted, error) {
+	cols := countedColumns
+	if light {
+		cols = "id, user_id, submitted_at, invalid, tally_pending AS pending"
+	}
 	var rows []Counted
-	err := tx.Table("attempts").Select(countedColumns).
-		Where("status = 'submitted' AND counting = ?", true).
-		Order("submitted_at, id").Scan(&rows).Error
+	err := tx.Table("attempts").Select(cols).Where("id > ? AND status = 'submitted' AND counting = ?", afterID, true).
+		Order("id").Limit(limit).Scan(&rows).Error
+	return rows, err
+}
+
+// CountCounting counts the counting attempts (a rebuild's progress total).
+func CountCounting(tx *gorm.DB) (int64, error) {
+	var n int64
+	err := tx.Table("attempts").Where("status = 'submitted' AND counting = ?", true).Count(&n).Error
+	return n, err
+}
+
+// PendingIDs lists every attempt waiting to be folded.
+func PendingIDs(tx *gorm.DB) ([]int64, error) {
+	var ids []int64
+	err := tx.Table("attempts").Where("tally_pending = ?", true).Pluck("id", &ids).Error
+	return ids, err
+}
+
+// AnyPending says whether any attempt waits to be folded: one index probe.
+func AnyPending(tx *gorm.DB) (bool, error) {
+	var ids []int64
+	err := tx.Table("attempts").Where("tally_pending = ?", true).Limit(1).Pluck("id", &ids).Error
+	return len(ids) > 0, err
+}
+
+// AttemptsByID reads the given attempts, oldest submission first.
+func AttemptsByID(tx *gorm.DB, ids []int64) ([]Counted, error) {
+	var rows []Counted
+	if len(ids) == 0 {
+		return rows, nil
+	}
+	err := tx.Table("attempts").Select(countedColumns).Where("id IN ?", ids).Order("submitted_at, id").Scan(&rows).Error
 	return rows, err
 }
 
@@ -59,33 +96,57 @@ func MarkFolded(tx *gorm.DB, ids []int64) (int64, error) {
 	return res.RowsAffected, res.Error
 }
 
-// AnswersByFraudType counts the answers of the given attempts (all when ids
-// is nil) per attempt and fraud type: answered, correct. A batch's few
-// thousand answers are read by primary key and counted here; a rebuild lets
-// the database group the whole table.
+// AnswersByFraudType counts the answers of the given attempts per attempt
+// and fraud type: answered, correct. They are read by primary key and
+// counted here.
 func AnswersByFraudType(tx *gorm.DB, ids []int64) (map[int64]map[string][2]int64, error) {
+	return answersByFraudType(tx, ids, false)
+}
+
+// AnswersInRange is AnswersByFraudType for ids sorted ascending, read as one
+// range of the primary key from the first id to the last (the rebuild's
+// pages are ranges of ids: one sequential read instead of an index dive per
+// attempt); answers of other attempts in the range are skipped.
+func AnswersInRange(tx *gorm.DB, ids []int64) (map[int64]map[string][2]int64, error) {
+	return answersByFraudType(tx, ids, true)
+}
+
+func answersByFraudType(tx *gorm.DB, ids []int64, asRange bool) (map[int64]map[string][2]int64, error) {
+	out := map[int64]map[string][2]int64{}
+	if len(ids) == 0 {
+		return out, nil
+	}
 	var rows []struct {
 		AttemptID int64
 		FraudType string
-		Answered  int64
-		Correct   int64
+		Correct   bool
 	}
-	q := tx.Table("attempt_answers")
-	if ids != nil {
-		q = tx.Table(store.DialectOf(tx).ByPrimaryKey("attempt_answers")).Select("attempt_id, fraud_type, 1 AS answered, CASE WHEN correct THEN 1 ELSE 0 END AS correct").Where("attempt_id IN ?", ids)
+	q := tx.Table(store.DialectOf(tx).ByPrimaryKey("attempt_answers")).Select("attempt_id, fraud_type, correct")
+	want := map[int64]bool{}
+	if asRange {
+		for _, id := range ids {
+			want[id] = true
+		}
+		q = q.Where("attempt_id >= ? AND attempt_id <= ?", ids[0], ids[len(ids)-1])
 	} else {
-		q = q.Select("attempt_id, fraud_type, COUNT(*) AS answered, SUM(CASE WHEN correct THEN 1 ELSE 0 END) AS correct").Group("attempt_id, fraud_type")
+		q = q.Where("attempt_id IN ?", ids)
 	}
 	if err := q.Scan(&rows).Error; err != nil {
 		return nil, err
 	}
-	out := map[int64]map[string][2]int64{}
 	for _, a := range rows {
+		if asRange && !want[a.AttemptID] {
+			continue
+		}
 		if out[a.AttemptID] == nil {
 			out[a.AttemptID] = map[string][2]int64{}
 		}
 		c := out[a.AttemptID][a.FraudType]
-		out[a.AttemptID][a.FraudType] = [2]int64{c[0] + a.Answered, c[1] + a.Correct}
+		c[0]++
+		if a.Correct {
+			c[1]++
+		}
+		out[a.AttemptID][a.FraudType] = c
 	}
 	return out, nil
 }

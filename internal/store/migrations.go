@@ -633,6 +633,130 @@ ALTER TABLE attempts ADD COLUMN submit_hash VARCHAR(64) NULL;
 ALTER TABLE notices ADD COLUMN unit_id BIGINT NULL;
 CREATE INDEX idx_notices_unit ON notices (unit_id);
 `},
+	// The counters roll up to every level: a counted attempt adds to a row
+	// of its grid and of each area above it (community, town, county,
+	// city), so a view reads its own area's rows and its children's totals
+	// instead of every cell of its subtree. Every counter row carries the
+	// generation it belongs to: readers and folds use awareness_state.gen,
+	// a rebuild writes gen+1 beside it and switches by updating that one row.
+	// awareness_state also serializes the folders and holds a rebuild's
+	// lease. The grid counters of step 13 are carried over as generation 0
+	// and summed up the area tree level by level (grids are at depth 4);
+	// the old tables are then dropped. On MySQL each statement commits: a
+	// step cut short is run again from the start (the _next tables are
+	// dropped first), and `wuzha awareness rebuild` recomputes everything.
+	{18, "rolled-up counters with generations", `
+DROP TABLE IF EXISTS awareness_state;
+CREATE TABLE awareness_state (
+  id INTEGER NOT NULL PRIMARY KEY,
+  gen BIGINT NOT NULL,
+  folds BIGINT NOT NULL,
+  lease_owner VARCHAR(64) NOT NULL,
+  lease_until {{ts}} NULL
+){{table}};
+INSERT INTO awareness_state (id, gen, folds, lease_owner) VALUES (1, 0, 0, '');
+
+DROP TABLE IF EXISTS awareness_first_next;
+CREATE TABLE awareness_first_next (
+  gen BIGINT NOT NULL,
+  period VARCHAR(16) NOT NULL,
+  user_id BIGINT NOT NULL,
+  attempt_id BIGINT NOT NULL,
+  PRIMARY KEY (gen, period, user_id)
+){{table}};
+INSERT INTO awareness_first_next (gen, period, user_id, attempt_id) SELECT 0, period, user_id, attempt_id FROM awareness_first;
+
+DROP TABLE IF EXISTS awareness_cells_next;
+CREATE TABLE awareness_cells_next (
+  gen BIGINT NOT NULL,
+  period VARCHAR(16) NOT NULL,
+  area_path VARCHAR(255) NOT NULL,
+  age_band VARCHAR(32) NOT NULL,
+  occupation VARCHAR(32) NOT NULL,
+  respondents BIGINT NOT NULL,
+  passed BIGINT NOT NULL,
+  score_tenths BIGINT NOT NULL,
+  PRIMARY KEY (gen, period, area_path, age_band, occupation)
+){{table}};
+INSERT INTO awareness_cells_next (gen, period, area_path, age_band, occupation, respondents, passed, score_tenths)
+  SELECT 0, period, grid_path, age_band, occupation, respondents, passed, score_tenths FROM awareness_cells WHERE grid_path <> '';
+INSERT INTO awareness_cells_next (gen, period, area_path, age_band, occupation, respondents, passed, score_tenths)
+  SELECT 0, n.period, p.path, n.age_band, n.occupation, SUM(n.respondents), SUM(n.passed), SUM(n.score_tenths) FROM awareness_cells_next n JOIN areas g ON g.path = n.area_path JOIN areas p ON p.code = g.parent_code
+  WHERE g.depth = 4 GROUP BY n.period, p.path, n.age_band, n.occupation;
+INSERT INTO awareness_cells_next (gen, period, area_path, age_band, occupation, respondents, passed, score_tenths)
+  SELECT 0, n.period, p.path, n.age_band, n.occupation, SUM(n.respondents), SUM(n.passed), SUM(n.score_tenths) FROM awareness_cells_next n JOIN areas g ON g.path = n.area_path JOIN areas p ON p.code = g.parent_code
+  WHERE g.depth = 3 GROUP BY n.period, p.path, n.age_band, n.occupation;
+INSERT INTO awareness_cells_next (gen, period, area_path, age_band, occupation, respondents, passed, score_tenths)
+  SELECT 0, n.period, p.path, n.age_band, n.occupation, SUM(n.respondents), SUM(n.passed), SUM(n.score_tenths) FROM awareness_cells_next n JOIN areas g ON g.path = n.area_path JOIN areas p ON p.code = g.parent_code
+  WHERE g.depth = 2 GROUP BY n.period, p.path, n.age_band, n.occupation;
+INSERT INTO awareness_cells_next (gen, period, area_path, age_band, occupation, respondents, passed, score_tenths)
+  SELECT 0, n.period, p.path, n.age_band, n.occupation, SUM(n.respondents), SUM(n.passed), SUM(n.score_tenths) FROM awareness_cells_next n JOIN areas g ON g.path = n.area_path JOIN areas p ON p.code = g.parent_code
+  WHERE g.depth = 1 GROUP BY n.period, p.path, n.age_band, n.occupation;
+
+DROP TABLE IF EXISTS awareness_answers_next;
+CREATE TABLE awareness_answers_next (
+  gen BIGINT NOT NULL,
+  period VARCHAR(16) NOT NULL,
+  area_path VARCHAR(255) NOT NULL,
+  fraud_type VARCHAR(32) NOT NULL,
+  age_band VARCHAR(32) NOT NULL,
+  answered BIGINT NOT NULL,
+  correct BIGINT NOT NULL,
+  PRIMARY KEY (gen, period, area_path, fraud_type, age_band)
+){{table}};
+INSERT INTO awareness_answers_next (gen, period, area_path, fraud_type, age_band, answered, correct)
+  SELECT 0, period, grid_path, fraud_type, age_band, answered, correct FROM awareness_answers WHERE grid_path <> '';
+INSERT INTO awareness_answers_next (gen, period, area_path, fraud_type, age_band, answered, correct)
+  SELECT 0, n.period, p.path, n.fraud_type, n.age_band, SUM(n.answered), SUM(n.correct) FROM awareness_answers_next n JOIN areas g ON g.path = n.area_path JOIN areas p ON p.code = g.parent_code
+  WHERE g.depth = 4 GROUP BY n.period, p.path, n.fraud_type, n.age_band;
+INSERT INTO awareness_answers_next (gen, period, area_path, fraud_type, age_band, answered, correct)
+  SELECT 0, n.period, p.path, n.fraud_type, n.age_band, SUM(n.answered), SUM(n.correct) FROM awareness_answers_next n JOIN areas g ON g.path = n.area_path JOIN areas p ON p.code = g.parent_code
+  WHERE g.depth = 3 GROUP BY n.period, p.path, n.fraud_type, n.age_band;
+INSERT INTO awareness_answers_next (gen, period, area_path, fraud_type, age_band, answered, correct)
+  SELECT 0, n.period, p.path, n.fraud_type, n.age_band, SUM(n.answered), SUM(n.correct) FROM awareness_answers_next n JOIN areas g ON g.path = n.area_path JOIN areas p ON p.code = g.parent_code
+  WHERE g.depth = 2 GROUP BY n.period, p.path, n.fraud_type, n.age_band;
+INSERT INTO awareness_answers_next (gen, period, area_path, fraud_type, age_band, answered, correct)
+  SELECT 0, n.period, p.path, n.fraud_type, n.age_band, SUM(n.answered), SUM(n.correct) FROM awareness_answers_next n JOIN areas g ON g.path = n.area_path JOIN areas p ON p.code = g.parent_code
+  WHERE g.depth = 1 GROUP BY n.period, p.path, n.fraud_type, n.age_band;
+
+DROP TABLE IF EXISTS awareness_totals_next;
+CREATE TABLE awareness_totals_next (
+  gen BIGINT NOT NULL,
+  period VARCHAR(16) NOT NULL,
+  area_path VARCHAR(255) NOT NULL,
+  respondents BIGINT NOT NULL,
+  passed BIGINT NOT NULL,
+  score_tenths BIGINT NOT NULL,
+  invalid BIGINT NOT NULL,
+  PRIMARY KEY (gen, period, area_path)
+){{table}};
+INSERT INTO awareness_totals_next (gen, period, area_path, respondents, passed, score_tenths, invalid)
+  SELECT 0, period, grid_path, SUM(respondents), SUM(passed), SUM(score_tenths), SUM(invalid) FROM (
+    SELECT period, grid_path, respondents, passed, score_tenths, 0 AS invalid FROM awareness_cells WHERE grid_path <> ''
+    UNION ALL SELECT period, grid_path, 0, 0, 0, n FROM awareness_invalid WHERE grid_path <> '') x
+  GROUP BY period, grid_path;
+INSERT INTO awareness_totals_next (gen, period, area_path, respondents, passed, score_tenths, invalid)
+  SELECT 0, n.period, p.path, SUM(n.respondents), SUM(n.passed), SUM(n.score_tenths), SUM(n.invalid) FROM awareness_totals_next n JOIN areas g ON g.path = n.area_path JOIN areas p ON p.code = g.parent_code
+  WHERE g.depth = 4 GROUP BY n.period, p.path;
+INSERT INTO awareness_totals_next (gen, period, area_path, respondents, passed, score_tenths, invalid)
+  SELECT 0, n.period, p.path, SUM(n.respondents), SUM(n.passed), SUM(n.score_tenths), SUM(n.invalid) FROM awareness_totals_next n JOIN areas g ON g.path = n.area_path JOIN areas p ON p.code = g.parent_code
+  WHERE g.depth = 3 GROUP BY n.period, p.path;
+INSERT INTO awareness_totals_next (gen, period, area_path, respondents, passed, score_tenths, invalid)
+  SELECT 0, n.period, p.path, SUM(n.respondents), SUM(n.passed), SUM(n.score_tenths), SUM(n.invalid) FROM awareness_totals_next n JOIN areas g ON g.path = n.area_path JOIN areas p ON p.code = g.parent_code
+  WHERE g.depth = 2 GROUP BY n.period, p.path;
+INSERT INTO awareness_totals_next (gen, period, area_path, respondents, passed, score_tenths, invalid)
+  SELECT 0, n.period, p.path, SUM(n.respondents), SUM(n.passed), SUM(n.score_tenths), SUM(n.invalid) FROM awareness_totals_next n JOIN areas g ON g.path = n.area_path JOIN areas p ON p.code = g.parent_code
+  WHERE g.depth = 1 GROUP BY n.period, p.path;
+
+DROP TABLE awareness_first;
+ALTER TABLE awareness_first_next RENAME TO awareness_first;
+DROP TABLE awareness_cells;
+ALTER TABLE awareness_cells_next RENAME TO awareness_cells;
+DROP TABLE awareness_answers;
+ALTER TABLE awareness_answers_next RENAME TO awareness_answers;
+DROP TABLE awareness_invalid;
+ALTER TABLE awareness_totals_next RENAME TO awareness_totals;
+`},
 	// `wuzha seed --demo` marks the residents and staff accounts it makes
 	// as demo data, so they can be told apart from real people and never
 	// mistaken for them (and a test can check they stay in demo areas).

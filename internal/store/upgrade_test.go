@@ -146,7 +146,13 @@ func TestUpgradeDropsCounterShardsKeepingSums(t *testing.T) {
   ('2026-05', '/1/2/', 'impersonation', '18-29', 0, 10, 7), ('2026-05', '/1/2/', 'impersonation', '18-29', 7, 5, 1)`)
 	exec(`INSERT INTO awareness_invalid (period, grid_path, shard, n) VALUES ('2026-05', '/1/2/', 0, 2), ('2026-05', '/1/2/', 3, 1), ('2026-05', '/1/3/', 3, 4)`)
 
-	migrations = all
+	// Up to 13 only: step 18 replaces these tables (its own test follows).
+	migrations = nil
+	for _, m := range all {
+		if m.version <= 13 {
+			migrations = append(migrations, m)
+		}
+	}
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -176,5 +182,88 @@ func TestUpgradeDropsCounterShardsKeepingSums(t *testing.T) {
 	err := db.Exec(`INSERT INTO awareness_invalid (period, grid_path, n) VALUES ('2026-05', '/1/3/', 1)`).Error
 	if !errors.Is(err, gorm.ErrDuplicatedKey) {
 		t.Fatalf("a second row for one key was accepted: %v", err)
+	}
+}
+
+// An installation at migration 17 with grid counters upgrades to 18: they
+// become generation 0 and are summed up the area tree, so every area's
+// figures read from its own rows equal what its subtree's grid cells summed
+// to before; the state row names generation 0; the old tables are gone.
+func TestUpgradeRollsUpCountersByLevel(t *testing.T) {
+	db := openForUpgrade(t)
+	ctx := context.Background()
+	all := migrateUpTo(t, db, 17)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if err := db.Exec(q, args...).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	now := time.Now().UTC()
+	// city 1 > county 12 > town 123 > community 1234 > grids 12345, 12346;
+	// a second community 1235 > grid 12351.
+	for _, a := range []struct {
+		code, parent, level, path string
+		depth                     int
+	}{
+		{"1", "", "city", "/1/", 0}, {"12", "1", "county", "/1/12/", 1}, {"123", "12", "town", "/1/12/123/", 2},
+		{"1234", "123", "community", "/1/12/123/1234/", 3}, {"1235", "123", "community", "/1/12/123/1235/", 3},
+		{"12345", "1234", "grid", "/1/12/123/1234/12345/", 4}, {"12346", "1234", "grid", "/1/12/123/1234/12346/", 4},
+		{"12351", "1235", "grid", "/1/12/123/1235/12351/", 4},
+	} {
+		var parent any
+		if a.parent != "" {
+			parent = a.parent
+		}
+		exec(`INSERT INTO areas (code, parent_code, name, level, path, depth, population, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 100, ?, ?)`, a.code, parent, a.code, a.level, a.path, a.depth, now, now)
+	}
+	g1, g2, g3 := "/1/12/123/1234/12345/", "/1/12/123/1234/12346/", "/1/12/123/1235/12351/"
+	exec(`INSERT INTO awareness_cells (period, grid_path, age_band, occupation, respondents, passed, score_tenths) VALUES
+  ('2026Q2', ?, '18_29', 'student', 3, 2, 250), ('2026Q2', ?, '18_29', 'student', 4, 1, 310),
+  ('2026Q2', ?, '60p', 'retiree', 1, 1, 90), ('2026-05', ?, '60p', 'retiree', 1, 1, 90)`, g1, g2, g3, g3)
+	exec(`INSERT INTO awareness_answers (period, grid_path, fraud_type, age_band, answered, correct) VALUES
+  ('2026Q2', ?, 'impersonation', '18_29', 10, 7), ('2026Q2', ?, 'impersonation', '18_29', 5, 1), ('2026Q2', ?, 'investment', '60p', 2, 2)`, g1, g2, g3)
+	exec(`INSERT INTO awareness_invalid (period, grid_path, n) VALUES ('2026Q2', ?, 2), ('2026Q2', ?, 4)`, g2, g3)
+	exec(`INSERT INTO awareness_first (period, user_id, attempt_id) VALUES ('2026Q2', 7, 70), ('2026-05', 7, 70)`)
+
+	migrations = all
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	type total struct {
+		Respondents, Passed, ScoreTenths, Invalid int64
+	}
+	want := map[string]total{
+		"/1/": {8, 4, 650, 6}, "/1/12/": {8, 4, 650, 6}, "/1/12/123/": {8, 4, 650, 6},
+		"/1/12/123/1234/": {7, 3, 560, 2}, "/1/12/123/1235/": {1, 1, 90, 4},
+		g1: {3, 2, 250, 0}, g2: {4, 1, 310, 2}, g3: {1, 1, 90, 4},
+	}
+	for path, w := range want {
+		var got total
+		if err := db.Raw("SELECT respondents, passed, score_tenths, invalid FROM awareness_totals WHERE gen = 0 AND period = '2026Q2' AND area_path = ?", path).Scan(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got != w {
+			t.Errorf("totals of %s after the upgrade %+v, want %+v", path, got, w)
+		}
+		var cells total
+		db.Raw("SELECT COALESCE(SUM(respondents), 0) AS respondents, COALESCE(SUM(passed), 0) AS passed, COALESCE(SUM(score_tenths), 0) AS score_tenths FROM awareness_cells WHERE gen = 0 AND period = '2026Q2' AND area_path = ?", path).Scan(&cells)
+		if cells.Respondents != w.Respondents || cells.Passed != w.Passed || cells.ScoreTenths != w.ScoreTenths {
+			t.Errorf("cells of %s after the upgrade sum to %+v, want %+v", path, cells, w)
+		}
+	}
+	var groups, answered, correct, month, firsts, gen int64
+	db.Raw("SELECT COUNT(*) FROM awareness_cells WHERE period = '2026Q2' AND area_path = '/1/'").Scan(&groups)
+	db.Raw("SELECT answered FROM awareness_answers WHERE period = '2026Q2' AND area_path = '/1/12/' AND fraud_type = 'impersonation'").Scan(&answered)
+	db.Raw("SELECT correct FROM awareness_answers WHERE period = '2026Q2' AND area_path = '/1/12/123/1234/' AND fraud_type = 'impersonation'").Scan(&correct)
+	db.Raw("SELECT respondents FROM awareness_totals WHERE period = '2026-05' AND area_path = '/1/12/'").Scan(&month)
+	db.Raw("SELECT COUNT(*) FROM awareness_first WHERE gen = 0 AND user_id = 7").Scan(&firsts)
+	db.Raw("SELECT gen FROM awareness_state WHERE id = 1").Scan(&gen)
+	if groups != 2 || answered != 15 || correct != 8 || month != 1 || firsts != 2 || gen != 0 {
+		t.Fatalf("after the upgrade: %d city groups, %d county answers, %d community correct, %d county May respondents, %d markers, generation %d; want 2, 15, 8, 1, 2, 0",
+			groups, answered, correct, month, firsts, gen)
+	}
+	if db.Migrator().HasTable("awareness_invalid") {
+		t.Fatal("awareness_invalid is still there")
 	}
 }
