@@ -8,7 +8,7 @@ BIN     ?= bin/wuzha
 NPM     ?= npm
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.js frontend/package.json
 
-.PHONY: run build frontend test test-go test-frontend test-e2e lint vulncheck fuzz docker chromium clean
+.PHONY: run build frontend test test-go test-frontend test-e2e lint vulncheck fuzz bench-city docker chromium clean
 
 ## run: build the frontend if needed, then serve on :8080 with SQLite in ./data/
 run: build
@@ -75,6 +75,14 @@ fuzz:
 	  echo "== fuzz $$name in $$pkg for $(FUZZTIME)"; \
 	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -parallel 2 $$pkg; \
 	done
+
+## bench-city: the city benchmark (issue 15) at 衢州's size on a fresh database, dropped afterwards:
+## STORE=mysql (default; BENCH_MYSQL_DSN, default root@127.0.0.1:3306) or STORE=sqlite; BENCH_GRIDS,
+## BENCH_ATTEMPTS, BENCH_RESIDENTS … shrink it, BENCH_KEEP=1 keeps the database (README: Measuring performance)
+STORE ?= mysql
+bench-city:
+	@$(GO) version
+	WUZHA_BENCH_CITY=1 BENCH_STORE=$(STORE) $(GO) test -count=1 -timeout 3h -run '^TestCityBench$$' -v ./internal/citybench/
 
 ## docker: build the container image (needs a Docker engine)
 docker:
