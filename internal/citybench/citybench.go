@@ -147,13 +147,16 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 			os.RemoveAll(dir)
 		}
 	}()
-	db, where, drop, err := openFresh(c, dir)
+	db, scanDB, where, drop, err := openFresh(c, dir)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
-		db.Close()
 		if c.Keep {
+			db.Close()
+			if scanDB != db {
+				scanDB.Close()
+			}
 			fmt.Fprintf(out, "kept       %s\n", where)
 			return
 		}
@@ -341,7 +344,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	// 5. The same totals from the raw attempts.
 	section(out, "raw scan: one SQL pass over attempts (first counted attempt per resident in the period)")
 	t0 = time.Now()
-	if rep.Raw, err = rawTotals(ctx, db, period, parts); err != nil {
+	if rep.Raw, err = rawTotals(ctx, scanDB, period, parts); err != nil {
 		return rep, err
 	}
 	rep.RawScanTime = time.Since(t0)
@@ -418,38 +421,51 @@ func randomBytes(n int) []byte {
 }
 
 // openFresh opens a new, empty database: a new MariaDB/MySQL database on
-// the server (drop drops it), or a SQLite file in dir.
-func openFresh(c Config, dir string) (db *store.DB, where string, drop func(), err error) {
+// the server (drop drops it and closes both handles), or a SQLite file in
+// dir. scan is the handle for the raw scan: on MySQL one connection whose
+// read timeout outlasts a scan of a million attempts (the product's pool
+// gives up after 30 s); on SQLite the same handle (one writer).
+func openFresh(c Config, dir string) (db, scan *store.DB, where string, drop func(), err error) {
 	if c.Store == "sqlite" {
 		path := filepath.Join(dir, "wuzha.db")
 		db, err := store.Open("", path, store.Options{})
-		return db, "file " + path, func() {}, err
+		return db, db, "file " + path, func() { db.Close() }, err
 	}
 	base := strings.SplitN(c.MySQLDSN, "?", 2)[0]
 	i := strings.LastIndex(base, ")/")
 	if !strings.HasPrefix(base, "mysql://") || i < 0 {
-		return nil, "", nil, fmt.Errorf("citybench: BENCH_MYSQL_DSN must look like mysql://USER:PASS@tcp(HOST:PORT)/, not %q", c.MySQLDSN)
+		return nil, nil, "", nil, fmt.Errorf("citybench: BENCH_MYSQL_DSN must look like mysql://USER:PASS@tcp(HOST:PORT)/, not %q", c.MySQLDSN)
 	}
 	server := base[:i+2]
 	admin, err := store.Open(server, "", store.Options{MaxOpen: 1})
 	if err != nil {
-		return nil, "", nil, err
+		return nil, nil, "", nil, err
 	}
 	name := "wuzha_bench_" + hex.EncodeToString(randomBytes(4))
 	if err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
 		admin.Close()
-		return nil, "", nil, err
+		return nil, nil, "", nil, err
 	}
+	var handles []*store.DB
 	drop = func() {
+		for _, h := range handles {
+			h.Close()
+		}
 		admin.Exec("DROP DATABASE " + name)
 		admin.Close()
 	}
-	db, err = store.Open(server+name, "", store.Options{})
-	if err != nil {
-		drop()
-		return nil, "", nil, err
+	for _, o := range []struct {
+		params string
+		max    int
+	}{{"", 0}, {"?readTimeout=30m", 1}} {
+		h, err := store.Open(server+name+o.params, "", store.Options{MaxOpen: o.max})
+		if err != nil {
+			drop()
+			return nil, nil, "", nil, err
+		}
+		handles = append(handles, h)
 	}
-	return db, "database " + name, drop, nil
+	return handles[0], handles[1], "database " + name, drop, nil
 }
 
 func dbVersion(db *store.DB) (string, error) {
