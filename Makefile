@@ -8,7 +8,7 @@ BIN     ?= bin/wuzha
 NPM     ?= npm
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.js frontend/package.json
 
-.PHONY: run demo build frontend test test-go test-frontend test-e2e lint vulncheck fuzz docker chromium clean proof-haproxy proof-galera
+.PHONY: run demo build frontend test test-go test-frontend test-e2e lint vulncheck fuzz bench-city docker chromium clean proof-haproxy proof-galera
 
 ## run: build the frontend if needed, fill this quarter's demo activity into the demo
 ## areas once (wuzha seed --demo; skipped with DEMO=0 or WUZHA_ENV=production), then
@@ -94,6 +94,14 @@ proof-haproxy:
 ## proof-galera: the same on a three-node MariaDB Galera cluster (one node killed under load), then the submit benchmark on it; needs root for apt-get and the mysql user
 proof-galera:
 	bash .ci/cluster/galera-proof.sh
+
+## bench-city: the city benchmark (issue 15) at 衢州's size on a fresh database, dropped afterwards:
+## STORE=mysql (default; BENCH_MYSQL_DSN, default root@127.0.0.1:3306) or STORE=sqlite; BENCH_GRIDS,
+## BENCH_ATTEMPTS, BENCH_RESIDENTS … shrink it, BENCH_KEEP=1 keeps the database (README: Measuring performance)
+STORE ?= mysql
+bench-city:
+	@$(GO) version
+	WUZHA_BENCH_CITY=1 BENCH_STORE=$(STORE) $(GO) test -count=1 -timeout 3h -run '^TestCityBench$$' -v ./internal/citybench/
 
 ## docker: build the container image (needs a Docker engine)
 docker:
