@@ -12,7 +12,7 @@ import path from 'node:path'
 import { after, before, test } from 'node:test'
 import { startServer } from './server.mjs'
 import { DESKTOP, launchBrowser, newPage, screenshotDir, shot } from './browser.mjs'
-import { apiClient, adoptSession } from './api.mjs'
+import { adoptSession, apiClient, approvedQuestions, publishedQuiz } from './api.mjs'
 
 const EDITOR = { username: 'zhixiao-bianji', password: 'Zhixiao-bianji-2026', role: 'editor', area: '330800' }
 const ASSESSOR = { username: 'kaohe-renyuan', password: 'Kaohe-renyuan-2026', role: 'assessor', area: '330802' }
@@ -84,27 +84,10 @@ before(async () => {
 
   const editor = apiClient(server.baseURL)
   await editor.signIn(EDITOR.username, EDITOR.password)
-  const ids = []
-  for (const q of QUESTIONS) ids.push((await editor.post('/questions', q)).id)
-  // New questions wait for a reviewer; only approved ones are drawn.
   const reviewer = apiClient(server.baseURL)
   await reviewer.signIn(REVIEWER.username, REVIEWER.password)
-  for (const id of ids) await reviewer.post(`/questions/${id}/approve`)
-  const quiz = await editor.post('/quizzes', {
-    title: '知晓率测试问答',
-    description: '三道题，60 分及格。',
-    area_code: '330800',
-    audience: 'residents',
-    starts_at: new Date(Date.now() - 60_000).toISOString(),
-    ends_at: new Date(Date.now() + 24 * 3600_000).toISOString(),
-    question_count: 3,
-    pass_score: 60,
-    time_limit_s: 600,
-    max_attempts: 1,
-    core_question_ids: ids,
-    min_seconds_per_question: 0,
-  })
-  await editor.post(`/quizzes/${quiz.id}/publish`)
+  const ids = await approvedQuestions(editor, reviewer, QUESTIONS)
+  const quiz = await publishedQuiz(editor, { title: '知晓率测试问答', description: '三道题，60 分及格。', core_question_ids: ids })
 
   for (const [i, r] of RESIDENTS.entries()) {
     const resident = apiClient(server.baseURL)

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { startServer } from './server.mjs'
 import { DESKTOP, launchBrowser, newPage, PHONE, shot } from './browser.mjs'
-import { apiClient } from './api.mjs'
+import { apiClient, publishedQuiz } from './api.mjs'
 
 const EDITOR = { username: 'xianchang-bianji', password: 'Xianchang-bianji-2026', role: 'editor', area: '330800' }
 const WORKER = { username: 'wangge-xianchang', password: 'Wangge-xianchang-2026', role: 'grid_worker', area: '330802001001001' }
@@ -78,23 +78,9 @@ before(async () => {
   await reviewer.signIn(REVIEWER.username, REVIEWER.password)
   for (const id of ids) await reviewer.post(`/questions/${id}/approve`)
   questionIds = ids
-  const quiz = await editor.post('/quizzes', {
-    title: QUIZ_TITLE,
-    description: '三道题，答对即可领取奖品。',
-    area_code: '330800',
-    audience: 'residents',
-    starts_at: new Date(Date.now() - 60_000).toISOString(),
-    ends_at: new Date(Date.now() + 24 * 3600_000).toISOString(),
-    question_count: 3,
-    pass_score: 60,
-    time_limit_s: 600,
-    max_attempts: 2,
-    core_question_ids: ids,
-    min_seconds_per_question: 0,
-  })
+  const quiz = await publishedQuiz(editor, { title: QUIZ_TITLE, description: '三道题，答对即可领取奖品。', max_attempts: 2, core_question_ids: ids })
   quizId = quiz.id
   await editor.post(`/quizzes/${quizId}/prizes`, { name: PRIZE, stock: 5, min_score: 0, probability: 1 })
-  await editor.post(`/quizzes/${quizId}/publish`)
 })
 
 after(async () => {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { startServer } from './server.mjs'
 import { launchBrowser, newPage, PHONE, shot } from './browser.mjs'
-import { apiClient } from './api.mjs'
+import { apiClient, publishedQuiz } from './api.mjs'
 
 const EDITOR = { username: 'wenda-bianji', password: 'Wenda-bianji-2026', role: 'editor', area: '330800' }
 const REVIEWER = { username: 'wenda-shenhe', password: 'Wenda-shenhe-2026', role: 'reviewer', area: '330800' }
@@ -108,24 +108,15 @@ before(async () => {
   const reviewer = apiClient(server.baseURL)
   await reviewer.signIn(REVIEWER.username, REVIEWER.password)
   for (const id of ids) await reviewer.post(`/questions/${id}/approve`)
-  const quiz = await editor.post('/quizzes', {
+  const quiz = await publishedQuiz(editor, {
     title: QUIZ_TITLE,
     description: '三道题，60 分及格，及格即得反诈宣传保温杯一个。',
-    area_code: '330800',
-    audience: 'residents',
-    starts_at: new Date(Date.now() - 60_000).toISOString(),
-    ends_at: new Date(Date.now() + 24 * 3600_000).toISOString(),
-    question_count: 3,
-    pass_score: 60,
-    time_limit_s: 600,
     max_attempts: 2,
     core_question_ids: ids,
-    min_seconds_per_question: 0,
     counts_for_awareness: false, // three questions answered at once: a practice quiz under the city's rule
   })
   quizId = quiz.id
   await editor.post(`/quizzes/${quizId}/prizes`, { name: PRIZE, stock: 5, min_score: 60, probability: 1 })
-  await editor.post(`/quizzes/${quizId}/publish`)
 })
 
 after(async () => {

@@ -14,7 +14,7 @@ import os from 'node:os'
 import path from 'node:path'
 import lighthouse from 'lighthouse'
 import { chromium } from 'playwright-core'
-import { apiClient, approvedQuestions } from '../e2e/api.mjs'
+import { apiClient, approvedQuestions, publishedQuiz } from '../e2e/api.mjs'
 import { screenshotDir } from '../e2e/browser.mjs'
 import { startServer } from '../e2e/server.mjs'
 
@@ -58,23 +58,14 @@ async function seed(server) {
     fraud_type: 'police_impersonation',
     difficulty: 1,
   })))
-  const quiz = await editor.post('/quizzes', {
+  const quiz = await publishedQuiz(editor, {
     title: '全民反诈知识有奖问答',
     description: '三道题，60 分及格，及格即有机会获得反诈宣传保温杯。',
-    area_code: '330800',
-    audience: 'residents',
-    starts_at: new Date(Date.now() - 60_000).toISOString(),
-    ends_at: new Date(Date.now() + 24 * 3600_000).toISOString(),
-    question_count: 3,
-    pass_score: 60,
-    time_limit_s: 600,
     max_attempts: 2,
     core_question_ids: ids,
-    min_seconds_per_question: 0,
     counts_for_awareness: false,
   })
   await editor.post(`/quizzes/${quiz.id}/prizes`, { name: '反诈宣传保温杯', stock: 5, min_score: 60, probability: 1 })
-  await editor.post(`/quizzes/${quiz.id}/publish`)
 
   const resident = apiClient(server.baseURL)
   const pair = await resident.signInResident(server, RESIDENT_PHONE)
