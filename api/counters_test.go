@@ -108,7 +108,7 @@ func TestMaintainedCountersEqualRebuilt(t *testing.T) {
 		t.Fatalf("maintained counters differ from rebuilt ones:\nmaintained %v\nrebuilt    %v", maintained, rebuilt)
 	}
 	var invalid int64
-	a.DB.Table("awareness_totals").Where("area_path = ?", "/330800/").Select("COALESCE(SUM(invalid), 0)").Scan(&invalid)
+	a.DB.Table("awareness_rollups").Where("area_path = ?", "/330800/").Select("COALESCE(SUM(invalid), 0)").Scan(&invalid)
 	if invalid == 0 {
 		t.Fatal("no invalid attempt in the workload")
 	}
@@ -281,7 +281,7 @@ func TestRebuildDuringSubmissions(t *testing.T) {
 	}
 	var st awareness.State
 	e.DB.Where("id = 1").Take(&st)
-	var totals []awareness.Total
+	var totals []awareness.Rollup
 	e.DB.Where("gen = ?", st.Gen).Find(&totals)
 	got := map[string]sums{}
 	for _, x := range totals {

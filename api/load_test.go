@@ -203,7 +203,7 @@ func TestSubmitLoad(t *testing.T) {
 	}
 	t.Logf("after the run: folded the last %d pending attempts in %s", left, time.Since(t0).Round(time.Millisecond))
 	var respondents int64
-	e.DB.Table("awareness_totals").Select("COALESCE(SUM(respondents), 0)").Where("period LIKE ? AND area_path = ?", "%Q%", "/330800/").Scan(&respondents)
+	e.DB.Table("awareness_rollups").Select("COALESCE(SUM(respondents), 0)").Where("period LIKE ? AND area_path = ?", "%Q%", "/330800/").Scan(&respondents)
 	if respondents != int64(wuzha.n) {
 		t.Errorf("the counters hold %d respondents for %d submissions", respondents, wuzha.n)
 	}

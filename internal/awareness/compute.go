@@ -155,10 +155,6 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 		return Figures{}, err
 	}
 	db := s.db.WithContext(ctx)
-	var cells []Cell
-	if err := db.Where("gen = ? AND period = ? AND area_path = ?", gen, p.Name, a.Path).Find(&cells).Error; err != nil {
-		return Figures{}, fmt.Errorf("awareness: cells: %w", err)
-	}
 	lists, err := s.codes.Lists(ctx)
 	if err != nil {
 		return Figures{}, err
@@ -166,6 +162,23 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 	f := Figures{AreaCode: a.Code, Name: a.Name, Level: string(a.Level), Period: p.Name, Method: Method,
 		Children: []Child{}, ByFraudType: []FraudTypeLine{}, ByAgeBand: []AgeBandLine{}, ByOccupation: []OccupationLine{}, Gaps: []Gap{}}
 	children, err := s.areas.Children(ctx, a.Code)
+	if err != nil {
+		return f, err
+	}
+	// The area's own rollup, whole, and its children's totals.
+	var own Rollup
+	var rows []Rollup
+	if err := db.Where("gen = ? AND period = ? AND area_path = ?", gen, p.Name, a.Path).Limit(1).Find(&rows).Error; err != nil {
+		return f, fmt.Errorf("awareness: rollup: %w", err)
+	}
+	if len(rows) == 1 {
+		own = rows[0]
+	}
+	cells, err := UnpackCells(own.Cells)
+	if err != nil {
+		return f, err
+	}
+	answers, err := UnpackAnswers(own.Answers)
 	if err != nil {
 		return f, err
 	}
@@ -183,20 +196,20 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 			g.m[g.code].passed += c.Passed
 		}
 	}
-	// Totals: the area's and its children's rows.
-	paths := []string{a.Path}
-	for _, ch := range children {
-		paths = append(paths, ch.Path)
+	byPath := map[string]Rollup{}
+	if len(children) > 0 {
+		paths := make([]string, 0, len(children))
+		for _, ch := range children {
+			paths = append(paths, ch.Path)
+		}
+		var totals []Rollup
+		if err := db.Select("area_path", "respondents", "passed").Where("gen = ? AND period = ? AND area_path IN ?", gen, p.Name, paths).Find(&totals).Error; err != nil {
+			return f, fmt.Errorf("awareness: totals: %w", err)
+		}
+		for _, t := range totals {
+			byPath[t.AreaPath] = t
+		}
 	}
-	var totals []Total
-	if err := db.Where("gen = ? AND period = ? AND area_path IN ?", gen, p.Name, paths).Find(&totals).Error; err != nil {
-		return f, fmt.Errorf("awareness: totals: %w", err)
-	}
-	byPath := map[string]Total{}
-	for _, t := range totals {
-		byPath[t.AreaPath] = t
-	}
-	own := byPath[a.Path]
 	f.Rate = rate(own.Passed, own.Respondents)
 	f.Note = Note(own.Respondents)
 	f.Invalid = own.Invalid
@@ -227,10 +240,6 @@ func (s *Service) compute(ctx context.Context, a area.Area, p Period) (Figures, 
 			t = &tally{}
 		}
 		f.ByOccupation = append(f.ByOccupation, OccupationLine{Occupation: e.Code, Name: e.Name, Rate: rate(t.passed, t.n)})
-	}
-	var answers []AnswerCell
-	if err := db.Where("gen = ? AND period = ? AND area_path = ?", gen, p.Name, a.Path).Order("fraud_type, age_band").Find(&answers).Error; err != nil {
-		return f, fmt.Errorf("awareness: answers: %w", err)
 	}
 	byType := map[string]AnswerCell{}
 	for _, an := range answers {
@@ -351,7 +360,7 @@ func (s *Service) Grids(ctx context.Context, c auth.Caller, code string, p Perio
 	}
 	// The totals of the subtree's areas: one row per area, grids and the
 	// few areas above them.
-	var totals []Total
+	var totals []Rollup
 	if err := s.db.WithContext(ctx).Select("area_path", "respondents", "passed").Where("gen = ? AND period = ? AND area_path LIKE ?", gen, p.Name, area.SubtreeLike(a.Path)).Find(&totals).Error; err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,25 +19,31 @@ import (
 )
 
 // The maintained counters, per generation and period, rolled up to every
-// level of the area tree: a counted attempt adds to a row of its grid and
+// level of the area tree: a counted attempt adds to the row of its grid and
 // of each area above it (community, town, county, city), so a view reads
-// its own area's rows and its children's totals, never its subtree's cells.
+// its own area's row and its children's, never its subtree's.
 //
-//   - awareness_cells: respondents, passed and score sum per area × age
-//     band × occupation;
-//   - awareness_answers: answers per area × fraud type × age band;
-//   - awareness_totals: per area, the same sums and the invalid attempts
-//     left out;
+//   - awareness_rollups: one row per generation × period × area holding
+//     the area's totals (respondents, passed, score sum, invalid attempts
+//     left out) as columns, and its breakdowns packed in two text columns:
+//     respondents, passed and score sum per age band × occupation, answers
+//     per fraud type × age band (see packCells, packAnswers);
 //   - awareness_first: which attempt was each resident's first in the
 //     period (the one that counts).
+//
+// One row per area and period keeps a fold's writes to about three rows per
+// attempt in a batch (its grid's, and its share of the few areas above),
+// where a row per breakdown cell made it thirty; it also keeps the tables
+// small enough to stay in the buffer pool at a city's size.
 //
 // The submit transaction does not touch them: it marks a counting attempt
 // tally_pending, and Fold moves pending attempts into the counters in
 // batches, oldest submission first — every second in the background and
 // before every read of the figures, so a figure never misses a committed
 // submission. Every fold transaction first locks the one awareness_state
-// row, which serializes the folders of all instances (they would contend on
-// the city's rows anyway) and names the generation the readers see. A
+// row, which serializes the folders of all instances and names the
+// generation the readers see: a fold reads the rows it changes, adds its
+// deltas and writes them back whole, which only the lock makes exact. A
 // rebuild (Rebuild) writes the next generation beside the live one under a
 // lease that makes folds wait, then switches generations by updating that
 // row.
@@ -65,39 +72,8 @@ type First struct {
 // TableName is the first-attempt markers table.
 func (First) TableName() string { return "awareness_first" }
 
-// Cell counts respondents of one group in one area (a grid or any area
-// above) and period.
-type Cell struct {
-	Gen         int64  `gorm:"primaryKey"`
-	Period      string `gorm:"primaryKey"`
-	AreaPath    string `gorm:"primaryKey"`
-	AgeBand     string `gorm:"primaryKey"`
-	Occupation  string `gorm:"primaryKey"`
-	Respondents int64
-	Passed      int64
-	ScoreTenths int64
-}
-
-// TableName is the cells table.
-func (Cell) TableName() string { return "awareness_cells" }
-
-// AnswerCell counts answers on one fraud type by one age band in one area
-// and period (the knowledge-gap heatmap reads fraud type × age band).
-type AnswerCell struct {
-	Gen       int64  `gorm:"primaryKey"`
-	Period    string `gorm:"primaryKey"`
-	AreaPath  string `gorm:"primaryKey"`
-	FraudType string `gorm:"primaryKey"`
-	AgeBand   string `gorm:"primaryKey"`
-	Answered  int64
-	Correct   int64
-}
-
-// TableName is the answer counters table.
-func (AnswerCell) TableName() string { return "awareness_answers" }
-
-// Total is one area's totals in a period, invalid attempts included.
-type Total struct {
+// Rollup is one area's counters in one period (a grid or any area above).
+type Rollup struct {
 	Gen         int64  `gorm:"primaryKey"`
 	Period      string `gorm:"primaryKey"`
 	AreaPath    string `gorm:"primaryKey"`
@@ -105,10 +81,109 @@ type Total struct {
 	Passed      int64
 	ScoreTenths int64
 	Invalid     int64
+	Cells       string // packed: age band × occupation (packCells)
+	Answers     string // packed: fraud type × age band (packAnswers)
 }
 
-// TableName is the totals table.
-func (Total) TableName() string { return "awareness_totals" }
+// TableName is the rolled-up counters table.
+func (Rollup) TableName() string { return "awareness_rollups" }
+
+// Cell counts respondents of one age band and occupation, in a rollup.
+type Cell struct {
+	AgeBand     string
+	Occupation  string
+	Respondents int64
+	Passed      int64
+	ScoreTenths int64
+}
+
+// AnswerCell counts answers on one fraud type by one age band, in a rollup
+// (the knowledge-gap heatmap reads fraud type × age band).
+type AnswerCell struct {
+	FraudType string
+	AgeBand   string
+	Answered  int64
+	Correct   int64
+}
+
+// The packed breakdowns are lines of tab-separated fields, sorted by key:
+// "age band, occupation, respondents, passed, score tenths" and "fraud
+// type, age band, answered, correct". Codes are escaped (a backslash, tab
+// or newline in one would otherwise split it), numbers are decimal.
+var (
+	escaper   = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`)
+	unescaper = strings.NewReplacer(`\\`, `\`, `\t`, "\t", `\n`, "\n")
+)
+
+func unescape(s string) string {
+	if strings.IndexByte(s, '\\') < 0 {
+		return s
+	}
+	return unescaper.Replace(s)
+}
+
+// packLines writes lines of two codes and n numbers, sorted by the codes.
+func packLines(codes [][2]string, nums [][]int64) string {
+	order := make([]int, len(codes))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(codes[a][0], codes[b][0]), cmp.Compare(codes[a][1], codes[b][1]))
+	})
+	var b strings.Builder
+	for _, i := range order {
+		b.WriteString(escaper.Replace(codes[i][0]))
+		b.WriteByte('\t')
+		b.WriteString(escaper.Replace(codes[i][1]))
+		for _, n := range nums[i] {
+			b.WriteByte('\t')
+			b.WriteString(strconv.FormatInt(n, 10))
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// unpackLines reads what packLines wrote, calling line for each.
+func unpackLines(s string, n int, line func(a, b string, nums []int64)) error {
+	nums := make([]int64, n)
+	for s != "" {
+		l, rest, _ := strings.Cut(s, "\n")
+		s = rest
+		f := strings.Split(l, "\t")
+		if len(f) != 2+n {
+			return fmt.Errorf("awareness: a packed line has %d fields, want %d", len(f), 2+n)
+		}
+		for i := range n {
+			v, err := strconv.ParseInt(f[2+i], 10, 64)
+			if err != nil {
+				return fmt.Errorf("awareness: a packed line: %w", err)
+			}
+			nums[i] = v
+		}
+		line(unescape(f[0]), unescape(f[1]), nums)
+	}
+	return nil
+}
+
+// UnpackCells reads a rollup's age band × occupation cells, sorted.
+func UnpackCells(s string) ([]Cell, error) {
+	var out []Cell
+	err := unpackLines(s, 3, func(a, b string, n []int64) {
+		out = append(out, Cell{AgeBand: a, Occupation: b, Respondents: n[0], Passed: n[1], ScoreTenths: n[2]})
+	})
+	return out, err
+}
+
+// UnpackAnswers reads a rollup's fraud type × age band answers, sorted.
+func UnpackAnswers(s string) ([]AnswerCell, error) {
+	var out []AnswerCell
+	err := unpackLines(s, 2, func(a, b string, n []int64) {
+		out = append(out, AnswerCell{FraudType: a, AgeBand: b, Answered: n[0], Correct: n[1]})
+	})
+	return out, err
+}
 
 // PeriodsOf names the month and the quarter a submission falls in.
 func PeriodsOf(t time.Time) []string {
@@ -150,19 +225,21 @@ func (d *dict) id(s string) uint32 {
 	return id
 }
 
-type cellKey struct {
-	area           uint32
-	period, ag, oc uint16
-}
-
-type answerKey struct {
-	area           uint32
-	period, ft, ag uint16
-}
-
-type totalKey struct {
+// rollKey names a rollup: an area and a period.
+type rollKey struct {
 	area   uint32
 	period uint16
+}
+
+// pair packs two word numbers (age band and occupation, or fraud type and
+// age band) into a breakdown key.
+func pair(a, b uint32) uint32 { return a<<16 | b&0xffff }
+
+// roll is a rollup's counts (or deltas) while they are tallied.
+type roll struct {
+	tot     [4]int64            // respondents, passed, score tenths, invalid
+	cells   map[uint32][3]int64 // pair(age band, occupation): respondents, passed, score tenths
+	answers map[uint32][2]int64 // pair(fraud type, age band): answered, correct
 }
 
 type firstKey struct {
@@ -180,16 +257,24 @@ type tally struct {
 	claimed map[firstKey]bool
 	// first, when set, says whether an attempt is its resident's first of
 	// a period (decided beforehand: the rebuild); claimed is then unused.
-	first   func(user int64, period uint32, id int64) bool
-	firsts  []First
-	cells   map[cellKey][3]int64   // respondents, passed, score tenths
-	answers map[answerKey][2]int64 // answered, correct
-	totals  map[totalKey][4]int64  // respondents, passed, score tenths, invalid
+	first  func(user int64, period uint32, id int64) bool
+	firsts []First
+	rolls  map[rollKey]*roll
 }
 
 func newTally(claimed map[firstKey]bool) *tally {
-	return &tally{claimed: claimed, levels: map[string][]uint32{},
-		cells: map[cellKey][3]int64{}, answers: map[answerKey][2]int64{}, totals: map[totalKey][4]int64{}}
+	return &tally{claimed: claimed, levels: map[string][]uint32{}, rolls: map[rollKey]*roll{}}
+}
+
+// roll returns the rollup of area a in period pid, made empty if new.
+func (t *tally) roll(a uint32, pid uint16) *roll {
+	k := rollKey{a, pid}
+	r := t.rolls[k]
+	if r == nil {
+		r = &roll{cells: map[uint32][3]int64{}, answers: map[uint32][2]int64{}}
+		t.rolls[k] = r
+	}
+	return r
 }
 
 // areasOf lists the areas a grid path rolls up to: every prefix of the
@@ -217,10 +302,7 @@ func (t *tally) add(r quiz.Counted, answers map[string][2]int64) {
 		pid := uint16(t.words.id(p))
 		if r.Invalid {
 			for _, a := range levels {
-				k := totalKey{a, pid}
-				v := t.totals[k]
-				v[3]++
-				t.totals[k] = v
+				t.roll(a, pid).tot[3]++
 			}
 			continue
 		}
@@ -243,92 +325,104 @@ func (t *tally) add(r quiz.Counted, answers map[string][2]int64) {
 // count adds (sign 1) or takes back (sign -1) a valid attempt's share of
 // period pid in every area it rolls up to.
 func (t *tally) count(r quiz.Counted, answers map[string][2]int64, pid uint16, sign int64) {
-	ag, oc := uint16(t.words.id(str(r.AgeBand))), uint16(t.words.id(str(r.Occupation)))
+	ag, oc := t.words.id(str(r.AgeBand)), t.words.id(str(r.Occupation))
 	passed, score := sign*b2i(r.Passed), sign*int64(r.ScoreTenths)
+	type share struct {
+		ft uint32
+		n  [2]int64
+	}
+	shares := make([]share, 0, len(answers))
+	for ft, n := range answers {
+		shares = append(shares, share{t.words.id(ft), n})
+	}
 	for _, a := range t.areasOf(str(r.GridPath)) {
-		ck := cellKey{a, pid, ag, oc}
-		c := t.cells[ck]
-		t.cells[ck] = [3]int64{c[0] + sign, c[1] + passed, c[2] + score}
-		tk := totalKey{a, pid}
-		v := t.totals[tk]
-		t.totals[tk] = [4]int64{v[0] + sign, v[1] + passed, v[2] + score, v[3]}
-		for ft, n := range answers {
-			ak := answerKey{a, pid, uint16(t.words.id(ft)), ag}
-			x := t.answers[ak]
-			t.answers[ak] = [2]int64{x[0] + sign*n[0], x[1] + sign*n[1]}
+		x := t.roll(a, pid)
+		x.tot[0] += sign
+		x.tot[1] += passed
+		x.tot[2] += score
+		ck := pair(ag, oc)
+		c := x.cells[ck]
+		x.cells[ck] = [3]int64{c[0] + sign, c[1] + passed, c[2] + score}
+		for _, sh := range shares {
+			ak := pair(sh.ft, ag)
+			v := x.answers[ak]
+			x.answers[ak] = [2]int64{v[0] + sign*sh.n[0], v[1] + sign*sh.n[1]}
 		}
 	}
 }
 
-// The rows of a tally, sorted by key (so concurrent writers lock rows in
-// the same order).
-
-func (t *tally) cellRow(gen int64, k cellKey, v [3]int64) *Cell {
-	return &Cell{Gen: gen, Period: t.words.names[k.period], AreaPath: t.areas.names[k.area], AgeBand: t.words.names[k.ag], Occupation: t.words.names[k.oc],
-		Respondents: v[0], Passed: v[1], ScoreTenths: v[2]}
-}
-
-func (t *tally) answerRow(gen int64, k answerKey, v [2]int64) *AnswerCell {
-	return &AnswerCell{Gen: gen, Period: t.words.names[k.period], AreaPath: t.areas.names[k.area], FraudType: t.words.names[k.ft], AgeBand: t.words.names[k.ag],
-		Answered: v[0], Correct: v[1]}
-}
-
-func (t *tally) totalRow(gen int64, k totalKey, v [4]int64) *Total {
-	return &Total{Gen: gen, Period: t.words.names[k.period], AreaPath: t.areas.names[k.area], Respondents: v[0], Passed: v[1], ScoreTenths: v[2], Invalid: v[3]}
-}
-
-// sortedRows makes a row of every entry of m and sorts them with compare.
-func sortedRows[K comparable, V, R any](m map[K]V, row func(K, V) *R, compare func(a, b *R) int) []*R {
-	out := make([]*R, 0, len(m))
-	for k, v := range m {
-		out = append(out, row(k, v))
+// merge adds the counts of a stored rollup (its totals and unpacked
+// breakdowns) to x.
+func (t *tally) merge(x *roll, stored *Rollup) error {
+	x.tot[0] += stored.Respondents
+	x.tot[1] += stored.Passed
+	x.tot[2] += stored.ScoreTenths
+	x.tot[3] += stored.Invalid
+	err := unpackLines(stored.Cells, 3, func(ag, oc string, n []int64) {
+		k := pair(t.words.id(ag), t.words.id(oc))
+		c := x.cells[k]
+		x.cells[k] = [3]int64{c[0] + n[0], c[1] + n[1], c[2] + n[2]}
+	})
+	if err != nil {
+		return err
 	}
-	slices.SortFunc(out, compare)
+	return unpackLines(stored.Answers, 2, func(ft, ag string, n []int64) {
+		k := pair(t.words.id(ft), t.words.id(ag))
+		v := x.answers[k]
+		x.answers[k] = [2]int64{v[0] + n[0], v[1] + n[1]}
+	})
+}
+
+// row makes the stored form of rollup k of generation gen.
+func (t *tally) row(gen int64, k rollKey, x *roll) *Rollup {
+	w := t.words.names
+	codes, nums := make([][2]string, 0, len(x.cells)), make([][]int64, 0, len(x.cells))
+	for p, c := range x.cells {
+		codes = append(codes, [2]string{w[p>>16], w[p&0xffff]})
+		nums = append(nums, c[:])
+	}
+	cells := packLines(codes, nums)
+	codes, nums = codes[:0], nums[:0]
+	for p, v := range x.answers {
+		codes = append(codes, [2]string{w[p>>16], w[p&0xffff]})
+		nums = append(nums, v[:])
+	}
+	return &Rollup{Gen: gen, Period: w[k.period], AreaPath: t.areas.names[k.area],
+		Respondents: x.tot[0], Passed: x.tot[1], ScoreTenths: x.tot[2], Invalid: x.tot[3], Cells: cells, Answers: packLines(codes, nums)}
+}
+
+// sortedKeys lists the tally's rollups by period, then area path (so
+// concurrent writers lock rows in the same order).
+func (t *tally) sortedKeys() []rollKey {
+	out := make([]rollKey, 0, len(t.rolls))
+	for k := range t.rolls {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b rollKey) int {
+		return cmp.Or(cmp.Compare(t.words.names[a.period], t.words.names[b.period]), cmp.Compare(t.areas.names[a.area], t.areas.names[b.area]))
+	})
 	return out
 }
 
-func (t *tally) cellRows(gen int64) []*Cell {
-	return sortedRows(t.cells, func(k cellKey, v [3]int64) *Cell { return t.cellRow(gen, k, v) }, func(a, b *Cell) int {
-		return cmp.Or(cmp.Compare(a.Period, b.Period), cmp.Compare(a.AreaPath, b.AreaPath), cmp.Compare(a.AgeBand, b.AgeBand), cmp.Compare(a.Occupation, b.Occupation))
-	})
-}
-
-func (t *tally) answerRows(gen int64) []*AnswerCell {
-	return sortedRows(t.answers, func(k answerKey, v [2]int64) *AnswerCell { return t.answerRow(gen, k, v) }, func(a, b *AnswerCell) int {
-		return cmp.Or(cmp.Compare(a.Period, b.Period), cmp.Compare(a.AreaPath, b.AreaPath), cmp.Compare(a.FraudType, b.FraudType), cmp.Compare(a.AgeBand, b.AgeBand))
-	})
-}
-
-func (t *tally) totalRows(gen int64) []*Total {
-	return sortedRows(t.totals, func(k totalKey, v [4]int64) *Total { return t.totalRow(gen, k, v) }, func(a, b *Total) int {
-		return cmp.Or(cmp.Compare(a.Period, b.Period), cmp.Compare(a.AreaPath, b.AreaPath))
-	})
-}
-
 var (
-	cellCols   = []string{"gen", "period", "area_path", "age_band", "occupation", "respondents", "passed", "score_tenths"}
-	answerCols = []string{"gen", "period", "area_path", "fraud_type", "age_band", "answered", "correct"}
-	totalCols  = []string{"gen", "period", "area_path", "respondents", "passed", "score_tenths", "invalid"}
+	rollupCols = []string{"gen", "period", "area_path", "respondents", "passed", "score_tenths", "invalid", "cells", "answers"}
 	firstCols  = []string{"gen", "period", "user_id", "attempt_id"}
 )
 
-func cellValues(c *Cell) []any {
-	return []any{c.Gen, c.Period, c.AreaPath, c.AgeBand, c.Occupation, c.Respondents, c.Passed, c.ScoreTenths}
-}
-
-func answerValues(c *AnswerCell) []any {
-	return []any{c.Gen, c.Period, c.AreaPath, c.FraudType, c.AgeBand, c.Answered, c.Correct}
-}
-
-func totalValues(c *Total) []any {
-	return []any{c.Gen, c.Period, c.AreaPath, c.Respondents, c.Passed, c.ScoreTenths, c.Invalid}
+func rollupValues(r *Rollup) []any {
+	return []any{r.Gen, r.Period, r.AreaPath, r.Respondents, r.Passed, r.ScoreTenths, r.Invalid, r.Cells, r.Answers}
 }
 
 func firstValues(f *First) []any { return []any{f.Gen, f.Period, f.UserID, f.AttemptID} }
 
-// addTo adds a tally's deltas to generation gen's counters in tx, in key
-// order; the markers are plain inserts, so a marker taken meanwhile fails
-// the transaction.
+// readChunk is how many rollups one SELECT of a fold reads.
+const readChunk = 500
+
+// addTo adds a tally's deltas to generation gen's counters in tx: it reads
+// the rollups the deltas change (locking them on MySQL), adds the deltas
+// and writes them back whole, in key order. The markers are plain inserts,
+// so a marker taken meanwhile fails the transaction. The caller holds the
+// state row's lock, which makes the read-add-write exact.
 func (t *tally) addTo(tx *gorm.DB, gen int64) error {
 	firsts := make([]*First, len(t.firsts))
 	for i := range t.firsts {
@@ -339,13 +433,40 @@ func (t *tally) addTo(tx *gorm.DB, gen int64) error {
 	if err := insertRows(tx, "awareness_first", firstCols, firsts, firstValues); err != nil {
 		return err
 	}
-	if err := store.AddUpsert(tx, "awareness_cells", cellCols[:5], cellCols[5:], t.cellRows(gen), cellValues); err != nil {
-		return err
+	keys := t.sortedKeys()
+	lock := ""
+	if store.DialectOf(tx) == store.MySQL {
+		lock = " FOR UPDATE"
 	}
-	if err := store.AddUpsert(tx, "awareness_answers", answerCols[:5], answerCols[5:], t.answerRows(gen), answerValues); err != nil {
-		return err
+	for i := 0; i < len(keys); {
+		// A chunk of one period's areas.
+		j := i + 1
+		for j < len(keys) && j-i < readChunk && keys[j].period == keys[i].period {
+			j++
+		}
+		paths := make([]string, 0, j-i)
+		for _, k := range keys[i:j] {
+			paths = append(paths, t.areas.names[k.area])
+		}
+		var stored []Rollup
+		if err := tx.Raw("SELECT * FROM awareness_rollups WHERE gen = ? AND period = ? AND area_path IN ?"+lock, gen, t.words.names[keys[i].period], paths).Scan(&stored).Error; err != nil {
+			return err
+		}
+		for s := range stored {
+			if err := t.merge(t.rolls[rollKey{t.areas.id(stored[s].AreaPath), keys[i].period}], &stored[s]); err != nil {
+				return err
+			}
+		}
+		rows := make([]*Rollup, 0, j-i)
+		for _, k := range keys[i:j] {
+			rows = append(rows, t.row(gen, k, t.rolls[k]))
+		}
+		if err := store.SetUpsert(tx, "awareness_rollups", rollupCols[:3], rollupCols[3:], rows, rollupValues); err != nil {
+			return err
+		}
+		i = j
 	}
-	return store.AddUpsert(tx, "awareness_totals", totalCols[:3], totalCols[3:], t.totalRows(gen), totalValues)
+	return nil
 }
 
 // InsertChunk is how many rows one plain INSERT carries.

@@ -102,7 +102,7 @@ func TestCancelledRebuildLeavesTheFiguresAlone(t *testing.T) {
 	}
 	db.Where("id = 1").Take(&st)
 	var others int64
-	for _, table := range []string{"awareness_first", "awareness_cells", "awareness_answers", "awareness_totals"} {
+	for _, table := range []string{"awareness_first", "awareness_rollups"} {
 		var n int64
 		db.Table(table).Where("gen <> ?", st.Gen).Count(&n)
 		others += n
@@ -145,7 +145,7 @@ func TestRebuildCountsTheEarlierAttemptItFirstMissed(t *testing.T) {
 	var first int64
 	db.Table("awareness_first").Where("gen = 1 AND period = '2026Q4' AND user_id = 9").Pluck("attempt_id", &first)
 	var inOther int64
-	db.Table("awareness_totals").Where("gen = 1 AND period = '2026Q4' AND area_path = ?", other).Pluck("respondents", &inOther)
+	db.Table("awareness_rollups").Where("gen = 1 AND period = '2026Q4' AND area_path = ?", other).Pluck("respondents", &inOther)
 	if first != early || inOther != 1 {
 		t.Fatalf("resident 9 counted with attempt %d (want %d), %d respondents in the earlier attempt's grid (want 1)", first, early, inOther)
 	}
@@ -185,14 +185,18 @@ func TestFoldClaimsEachPeriodOnce(t *testing.T) {
 	fold(0)
 	count := func(period string) int64 {
 		var n int64
-		db.Table("awareness_cells").Where("period = ? AND area_path = ?", period, "/330800/g/").Select("COALESCE(SUM(respondents), 0)").Scan(&n)
+		for _, c := range rollup(t, db, period, "/330800/g/").cells {
+			n += c.Respondents
+		}
 		return n
 	}
 	if count("2026Q4") != 1 || count("2026-10") != 1 || count("2026-11") != 1 {
 		t.Fatalf("respondents: quarter %d, October %d, November %d; want 1 each", count("2026Q4"), count("2026-10"), count("2026-11"))
 	}
 	var answered, pending int64
-	db.Table("awareness_answers").Where("period = ? AND area_path = ?", "2026-11", "/330800/").Select("COALESCE(SUM(answered), 0)").Scan(&answered)
+	for _, a := range rollup(t, db, "2026-11", "/330800/").answers {
+		answered += a.Answered
+	}
 	if answered != 2 {
 		t.Fatalf("November answers %d, want 2", answered)
 	}
@@ -200,4 +204,33 @@ func TestFoldClaimsEachPeriodOnce(t *testing.T) {
 	if pending != 0 {
 		t.Fatalf("%d attempts still pending after folding", pending)
 	}
+}
+
+// unpacked is a rollup's breakdowns, read back.
+type unpacked struct {
+	cells   []awareness.Cell
+	answers []awareness.AnswerCell
+}
+
+// rollup reads the live generation's rollup of an area in a period
+// (empty when there is none) and unpacks its breakdowns.
+func rollup(t *testing.T, db *store.DB, period, path string) unpacked {
+	t.Helper()
+	var rows []awareness.Rollup
+	if err := db.Where("gen = (SELECT gen FROM awareness_state WHERE id = 1) AND period = ? AND area_path = ?", period, path).Find(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	var u unpacked
+	for _, r := range rows {
+		cells, err := awareness.UnpackCells(r.Cells)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answers, err := awareness.UnpackAnswers(r.Answers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.cells, u.answers = append(u.cells, cells...), append(u.answers, answers...)
+	}
+	return u
 }

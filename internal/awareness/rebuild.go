@@ -403,64 +403,43 @@ func (s *Service) unreadPending(db *gorm.DB, read map[int64]bool) ([]int64, erro
 	return out, nil
 }
 
-// writeTally writes a rebuild's counters into generation gen as it walks
-// them (no second copy in memory): plain inserts, InsertChunk rows a
-// statement, ten statements a transaction.
+// writeTally writes a rebuild's counters into generation gen: plain
+// inserts, InsertChunk rows a statement, ten statements a transaction,
+// each rollup dropped from memory once written.
 func (s *Service) writeTally(ctx context.Context, t *tally, gen int64, renew func(*gorm.DB) error) (int64, error) {
 	var written int64
 	each := 10 * InsertChunk
-	var err error
-	cells := make([]*Cell, 0, each)
-	answers := make([]*AnswerCell, 0, each)
-	totals := make([]*Total, 0, each)
-	flush := func(force bool) error {
-		if err != nil || (!force && len(cells) < each && len(answers) < each && len(totals) < each) {
-			return err
+	rows := make([]*Rollup, 0, each)
+	flush := func() error {
+		if len(rows) == 0 {
+			return nil
 		}
-		err = s.db.Tx(ctx, func(tx *gorm.DB) error {
+		err := s.db.Tx(ctx, func(tx *gorm.DB) error {
 			if err := renew(tx); err != nil {
 				return err
 			}
-			if err := insertRows(tx, "awareness_cells", cellCols, cells, cellValues); err != nil {
-				return err
-			}
-			if err := insertRows(tx, "awareness_answers", answerCols, answers, answerValues); err != nil {
-				return err
-			}
-			return insertRows(tx, "awareness_totals", totalCols, totals, totalValues)
+			return insertRows(tx, "awareness_rollups", rollupCols, rows, rollupValues)
 		})
-		written += int64(len(cells) + len(answers) + len(totals))
-		cells, answers, totals = cells[:0], answers[:0], totals[:0]
+		written += int64(len(rows))
+		rows = rows[:0]
 		return err
 	}
-	for k, v := range t.cells {
-		cells = append(cells, t.cellRow(gen, k, v))
-		if flush(false) != nil {
-			return written, err
+	for k, x := range t.rolls {
+		rows = append(rows, t.row(gen, k, x))
+		delete(t.rolls, k)
+		if len(rows) == each {
+			if err := flush(); err != nil {
+				return written, err
+			}
 		}
 	}
-	t.cells = nil
-	for k, v := range t.answers {
-		answers = append(answers, t.answerRow(gen, k, v))
-		if flush(false) != nil {
-			return written, err
-		}
-	}
-	t.answers = nil
-	for k, v := range t.totals {
-		totals = append(totals, t.totalRow(gen, k, v))
-		if flush(false) != nil {
-			return written, err
-		}
-	}
-	t.totals = nil
-	return written, flush(true)
+	return written, flush()
 }
 
 // deleteGens deletes the counter rows matching cond (on gen) in batches,
 // renewing the lease between them when renew is given.
 func (s *Service) deleteGens(ctx context.Context, cond string, gen int64, renew func(*gorm.DB) error) error {
-	for _, table := range []string{"awareness_first", "awareness_cells", "awareness_answers", "awareness_totals"} {
+	for _, table := range []string{"awareness_first", "awareness_rollups"} {
 		q := "DELETE FROM " + table + " WHERE " + cond + " LIMIT ?"
 		if s.db.Dialect == store.SQLite {
 			q = "DELETE FROM " + table + " WHERE rowid IN (SELECT rowid FROM " + table + " WHERE " + cond + " LIMIT ?)"

@@ -47,7 +47,7 @@ func newApp(t *testing.T) *app.App {
 // tables are what a demo run writes; a second run must change none of them.
 var tables = []string{"users", "resident_profiles", "quizzes", "prize_pools", "prize_stock", "attempts", "attempt_answers", "awards",
 	"quiz_sessions", "warning_views", "warning_acks", "rectifications", "rectification_events", "audit_log",
-	"awareness_first", "awareness_cells", "awareness_answers", "awareness_totals"}
+	"awareness_first", "awareness_rollups"}
 
 func counts(t *testing.T, db *store.DB) map[string]int64 {
 	t.Helper()

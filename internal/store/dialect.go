@@ -44,12 +44,18 @@ const UpsertChunk = 200
 // in the order given (callers sort them by key, so that concurrent writers
 // lock rows in the same order).
 func AddUpsert[T any](tx *gorm.DB, table string, key, sums []string, rows []*T, values func(*T) []any) error {
+	return upsert(tx, table, key, sums, rows, values, func(d Dialect, c string) string { return c + " = " + table + "." + c + " + " + d.Excluded(c) })
+}
+
+// upsert is AddUpsert and SetUpsert: assign says how a column of a row
+// already there takes the new value.
+func upsert[T any](tx *gorm.DB, table string, key, cols2 []string, rows []*T, values func(*T) []any, assign func(Dialect, string) string) error {
 	d := DialectOf(tx)
-	cols := append(append([]string{}, key...), sums...)
+	cols := append(append([]string{}, key...), cols2...)
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
 	var set []string
-	for _, c := range sums {
-		set = append(set, c+" = "+table+"."+c+" + "+d.Excluded(c))
+	for _, c := range cols2 {
+		set = append(set, assign(d, c))
 	}
 	conflict := " ON CONFLICT (" + strings.Join(key, ", ") + ") DO UPDATE SET "
 	if d == MySQL {
@@ -68,4 +74,11 @@ func AddUpsert[T any](tx *gorm.DB, table string, key, sums []string, rows []*T, 
 		}
 	}
 	return nil
+}
+
+// SetUpsert inserts rows into table, replacing the set columns of a row
+// with the same key already there with the new values: like AddUpsert,
+// for a caller that read the rows under a lock and writes them back whole.
+func SetUpsert[T any](tx *gorm.DB, table string, key, set []string, rows []*T, values func(*T) []any) error {
+	return upsert(tx, table, key, set, rows, values, func(d Dialect, c string) string { return c + " = " + d.Excluded(c) })
 }

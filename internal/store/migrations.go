@@ -800,4 +800,34 @@ ALTER TABLE warnings ADD COLUMN reviewed_at {{ts}} NULL;
 CREATE INDEX idx_awards_redeemed_by ON awards (redeemed_by, redeemed_at);
 CREATE INDEX idx_awards_grid ON awards (grid_path, redeemed_at);
 `},
+	// The counters packed into one row per generation × period × area
+	// (awareness_rollups): the totals as columns, the breakdowns by age band
+	// × occupation and by fraud type × age band as text in those rows. A
+	// fold then writes about three rows per attempt where the cells and
+	// answer rows of step 18 made it thirty. The packed text is not worth
+	// writing in SQL for two dialects: the step marks every counting
+	// attempt pending again and clears the markers instead, so the folder
+	// counts them all afresh, in submission order, with the product's own
+	// code (or `wuzha awareness rebuild` does, faster, on a large city).
+	{22, "packed counter rollups", `
+DROP TABLE IF EXISTS awareness_rollups;
+CREATE TABLE awareness_rollups (
+  gen BIGINT NOT NULL,
+  period VARCHAR(16) NOT NULL,
+  area_path VARCHAR(255) NOT NULL,
+  respondents BIGINT NOT NULL,
+  passed BIGINT NOT NULL,
+  score_tenths BIGINT NOT NULL,
+  invalid BIGINT NOT NULL,
+  cells {{longtext}} NOT NULL,
+  answers {{longtext}} NOT NULL,
+  PRIMARY KEY (gen, period, area_path)
+){{table}};
+DELETE FROM awareness_first;
+UPDATE attempts SET tally_pending = TRUE WHERE status = 'submitted' AND counting = TRUE AND tally_pending = FALSE;
+UPDATE awareness_state SET lease_owner = '', lease_until = NULL WHERE id = 1;
+DROP TABLE IF EXISTS awareness_cells;
+DROP TABLE IF EXISTS awareness_answers;
+DROP TABLE IF EXISTS awareness_totals;
+`},
 }

@@ -34,7 +34,7 @@ var models = []any{
 	&content.Warning{}, &content.Version{}, &content.View{}, &content.Ack{},
 	&quiz.Question{}, &quiz.QuestionVersion{}, &quiz.Quiz{}, &quiz.Attempt{}, &quiz.AttemptAnswer{},
 	&quiz.PrizePool{}, &quiz.Award{}, &session.Session{},
-	&awareness.State{}, &awareness.First{}, &awareness.Cell{}, &awareness.AnswerCell{}, &awareness.Total{},
+	&awareness.State{}, &awareness.First{}, &awareness.Rollup{},
 	&rule.Stored{}, &assessment.Snapshot{}, &assessment.APIKey{},
 	&supervision.Item{}, &supervision.Event{}, &supervision.Attachment{}, &supervision.Notice{}, &supervision.Unit{},
 	&workbench.Seen{},

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -226,7 +227,13 @@ func TestUpgradeRollsUpCountersByLevel(t *testing.T) {
 	exec(`INSERT INTO awareness_invalid (period, grid_path, n) VALUES ('2026Q2', ?, 2), ('2026Q2', ?, 4)`, g2, g3)
 	exec(`INSERT INTO awareness_first (period, user_id, attempt_id) VALUES ('2026Q2', 7, 70), ('2026-05', 7, 70)`)
 
-	migrations = all
+	// Up to 21 only: step 22 replaces these tables (its own test follows).
+	migrations = nil
+	for _, m := range all {
+		if m.version <= 21 {
+			migrations = append(migrations, m)
+		}
+	}
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -265,5 +272,56 @@ func TestUpgradeRollsUpCountersByLevel(t *testing.T) {
 	}
 	if db.Migrator().HasTable("awareness_invalid") {
 		t.Fatal("awareness_invalid is still there")
+	}
+}
+
+// An installation at migration 21 upgrades to 22: the cell, answer and
+// total rows give way to the packed rollups, which start empty; every
+// counting submitted attempt is pending again and the markers are gone, so
+// the folder counts them all afresh (the awareness tests prove a fold and
+// a rebuild agree); attempts that do not count stay as they were.
+func TestUpgradeRecountsIntoPackedRollups(t *testing.T) {
+	db := openForUpgrade(t)
+	ctx := context.Background()
+	all := migrateUpTo(t, db, 21)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if err := db.Exec(q, args...).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	now := time.Now().UTC()
+	exec(`INSERT INTO quizzes (id, title, area_code, area_path, audience, status, starts_at, ends_at, question_count, pass_score, time_limit_s, max_attempts, counts_for_awareness, created_at, updated_at)
+  VALUES (1, 'q', '1', '/1/', '{}', 'published', ?, ?, 3, 60, 0, 3, TRUE, ?, ?)`, now, now, now, now)
+	for _, a := range []struct {
+		id               int64
+		status           string
+		counting, folded bool
+	}{{1, "submitted", true, true}, {2, "submitted", true, false}, {3, "submitted", false, false}, {4, "started", true, false}} {
+		exec(`INSERT INTO attempts (id, quiz_id, user_id, attempt_no, status, served, started_at, deadline, submitted_at, counting, tally_pending) VALUES (?, 1, ?, 1, ?, '[]', ?, ?, ?, ?, ?)`,
+			a.id, a.id, a.status, now, now, now, a.counting, a.counting && !a.folded && a.status == "submitted")
+	}
+	exec(`INSERT INTO awareness_totals (gen, period, area_path, respondents, passed, score_tenths, invalid) VALUES (0, '2026Q2', '/1/', 1, 1, 90, 0)`)
+	exec(`INSERT INTO awareness_first (gen, period, user_id, attempt_id) VALUES (0, '2026Q2', 1, 1)`)
+
+	migrations = all
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var pending []int64
+	db.Raw("SELECT id FROM attempts WHERE tally_pending = TRUE ORDER BY id").Scan(&pending)
+	if fmt.Sprint(pending) != "[1 2]" {
+		t.Fatalf("pending after the upgrade %v, want [1 2] (the counting submitted attempts)", pending)
+	}
+	var markers, rollups int64
+	db.Raw("SELECT COUNT(*) FROM awareness_first").Scan(&markers)
+	db.Raw("SELECT COUNT(*) FROM awareness_rollups").Scan(&rollups)
+	if markers != 0 || rollups != 0 {
+		t.Fatalf("after the upgrade: %d markers, %d rollups; want none (the fold counts afresh)", markers, rollups)
+	}
+	for _, old := range []string{"awareness_cells", "awareness_answers", "awareness_totals"} {
+		if db.Migrator().HasTable(old) {
+			t.Fatalf("%s is still there", old)
+		}
 	}
 }

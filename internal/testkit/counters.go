@@ -22,9 +22,33 @@ func Counters(t testing.TB, db *gorm.DB) []string {
 		t.Fatal(err)
 	}
 	var out []string
-	out = append(out, rowsOf(t, db, st.Gen, "cell", func(c *awareness.Cell) bool { c.Gen = 0; return c.Respondents != 0 })...)
-	out = append(out, rowsOf(t, db, st.Gen, "answers", func(c *awareness.AnswerCell) bool { c.Gen = 0; return c.Answered != 0 })...)
-	out = append(out, rowsOf(t, db, st.Gen, "total", func(c *awareness.Total) bool { c.Gen = 0; return c.Respondents != 0 || c.Invalid != 0 })...)
+	var rolls []awareness.Rollup
+	if err := db.Where("gen = ?", st.Gen).Find(&rolls).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rolls {
+		cells, err := awareness.UnpackCells(r.Cells)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cells {
+			if c.Respondents != 0 {
+				out = append(out, fmt.Sprintf("cell %s %s %+v", r.Period, r.AreaPath, c))
+			}
+		}
+		answers, err := awareness.UnpackAnswers(r.Answers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range answers {
+			if a.Answered != 0 {
+				out = append(out, fmt.Sprintf("answers %s %s %+v", r.Period, r.AreaPath, a))
+			}
+		}
+		if r.Respondents != 0 || r.Invalid != 0 {
+			out = append(out, fmt.Sprintf("total %s %s %d %d %d %d", r.Period, r.AreaPath, r.Respondents, r.Passed, r.ScoreTenths, r.Invalid))
+		}
+	}
 	out = append(out, rowsOf(t, db, st.Gen, "first", func(c *awareness.First) bool { c.Gen = 0; return true })...)
 	sort.Strings(out)
 	return out
