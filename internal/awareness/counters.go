@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -122,47 +123,30 @@ func unescape(s string) string {
 	return unescaper.Replace(s)
 }
 
-// packLines writes lines of two codes and n numbers, sorted by the codes.
-func packLines(codes [][2]string, nums [][]int64) string {
-	order := make([]int, len(codes))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int {
-		return cmp.Or(cmp.Compare(codes[a][0], codes[b][0]), cmp.Compare(codes[a][1], codes[b][1]))
-	})
-	var b strings.Builder
-	for _, i := range order {
-		b.WriteString(escaper.Replace(codes[i][0]))
-		b.WriteByte('\t')
-		b.WriteString(escaper.Replace(codes[i][1]))
-		for _, n := range nums[i] {
-			b.WriteByte('\t')
-			b.WriteString(strconv.FormatInt(n, 10))
-		}
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
-// unpackLines reads what packLines wrote, calling line for each.
-func unpackLines(s string, n int, line func(a, b string, nums []int64)) error {
-	nums := make([]int64, n)
+// unpackLines reads lines of two codes and n numbers (n ≤ 3), calling
+// line for each. It parses in place: a fold reads every rollup it changes.
+func unpackLines(s string, n int, line func(a, b string, nums *[3]int64)) error {
+	var nums [3]int64
 	for s != "" {
 		l, rest, _ := strings.Cut(s, "\n")
 		s = rest
-		f := strings.Split(l, "\t")
-		if len(f) != 2+n {
-			return fmt.Errorf("awareness: a packed line has %d fields, want %d", len(f), 2+n)
+		a, l, ok1 := strings.Cut(l, "\t")
+		b, l, ok2 := strings.Cut(l, "\t")
+		if !ok1 || !ok2 {
+			return fmt.Errorf("awareness: a packed line without its codes: %q", l)
 		}
 		for i := range n {
-			v, err := strconv.ParseInt(f[2+i], 10, 64)
+			f, tail, more := strings.Cut(l, "\t")
+			if more != (i < n-1) {
+				return fmt.Errorf("awareness: a packed line with other than %d numbers", n)
+			}
+			v, err := strconv.ParseInt(f, 10, 64)
 			if err != nil {
 				return fmt.Errorf("awareness: a packed line: %w", err)
 			}
-			nums[i] = v
+			nums[i], l = v, tail
 		}
-		line(unescape(f[0]), unescape(f[1]), nums)
+		line(unescape(a), unescape(b), &nums)
 	}
 	return nil
 }
@@ -170,7 +154,7 @@ func unpackLines(s string, n int, line func(a, b string, nums []int64)) error {
 // UnpackCells reads a rollup's age band × occupation cells, sorted.
 func UnpackCells(s string) ([]Cell, error) {
 	var out []Cell
-	err := unpackLines(s, 3, func(a, b string, n []int64) {
+	err := unpackLines(s, 3, func(a, b string, n *[3]int64) {
 		out = append(out, Cell{AgeBand: a, Occupation: b, Respondents: n[0], Passed: n[1], ScoreTenths: n[2]})
 	})
 	return out, err
@@ -179,17 +163,27 @@ func UnpackCells(s string) ([]Cell, error) {
 // UnpackAnswers reads a rollup's fraud type × age band answers, sorted.
 func UnpackAnswers(s string) ([]AnswerCell, error) {
 	var out []AnswerCell
-	err := unpackLines(s, 2, func(a, b string, n []int64) {
+	err := unpackLines(s, 2, func(a, b string, n *[3]int64) {
 		out = append(out, AnswerCell{FraudType: a, AgeBand: b, Answered: n[0], Correct: n[1]})
 	})
 	return out, err
 }
 
-// PeriodsOf names the month and the quarter a submission falls in.
+// PeriodsOf names the month and the quarter a submission falls in. The
+// result is shared: callers must not change it.
 func PeriodsOf(t time.Time) []string {
 	l := t.In(area.Shanghai)
-	return []string{fmt.Sprintf("%d-%02d", l.Year(), int(l.Month())), fmt.Sprintf("%dQ%d", l.Year(), (int(l.Month())-1)/3+1)}
+	month := l.Year()*12 + int(l.Month()) - 1
+	if p, ok := periodNames.Load(month); ok {
+		return p.([]string)
+	}
+	p := []string{fmt.Sprintf("%d-%02d", l.Year(), int(l.Month())), fmt.Sprintf("%dQ%d", l.Year(), (int(l.Month())-1)/3+1)}
+	periodNames.Store(month, p)
+	return p
 }
+
+// periodNames caches PeriodsOf by month: a rebuild asks for every attempt.
+var periodNames sync.Map
 
 func b2i(b bool) int64 {
 	if b {
@@ -208,8 +202,9 @@ func str(p *string) string {
 // dict numbers strings, so the counters' keys are a few small integers:
 // a rebuild holds a whole city's counters in memory.
 type dict struct {
-	ids   map[string]uint32
-	names []string
+	ids     map[string]uint32
+	names   []string
+	escaped []string // names as packed lines write them
 }
 
 func (d *dict) id(s string) uint32 {
@@ -222,6 +217,7 @@ func (d *dict) id(s string) uint32 {
 	id := uint32(len(d.names))
 	d.ids[s] = id
 	d.names = append(d.names, s)
+	d.escaped = append(d.escaped, escaper.Replace(s))
 	return id
 }
 
@@ -239,7 +235,7 @@ func pair(a, b uint32) uint32 { return a<<16 | b&0xffff }
 type roll struct {
 	tot     [4]int64            // respondents, passed, score tenths, invalid
 	cells   map[uint32][3]int64 // pair(age band, occupation): respondents, passed, score tenths
-	answers map[uint32][2]int64 // pair(fraud type, age band): answered, correct
+	answers map[uint32][3]int64 // pair(fraud type, age band): answered, correct (and a zero)
 }
 
 type firstKey struct {
@@ -271,7 +267,7 @@ func (t *tally) roll(a uint32, pid uint16) *roll {
 	k := rollKey{a, pid}
 	r := t.rolls[k]
 	if r == nil {
-		r = &roll{cells: map[uint32][3]int64{}, answers: map[uint32][2]int64{}}
+		r = &roll{cells: map[uint32][3]int64{}, answers: map[uint32][3]int64{}}
 		t.rolls[k] = r
 	}
 	return r
@@ -296,14 +292,15 @@ func (t *tally) areasOf(grid string) []uint32 {
 
 // add counts one attempt: an invalid one in the invalid totals; a valid one
 // in each period where it is the resident's first.
-func (t *tally) add(r quiz.Counted, answers map[string][2]int64) {
-	levels := t.areasOf(str(r.GridPath))
+func (t *tally) add(r quiz.Counted, answers []quiz.TypeCount) {
+	grid, ok := t.gridOf(r)
+	if !ok {
+		return // an attempt without a grid counts in no area
+	}
 	for _, p := range PeriodsOf(r.SubmittedAt) {
 		pid := uint16(t.words.id(p))
 		if r.Invalid {
-			for _, a := range levels {
-				t.roll(a, pid).tot[3]++
-			}
+			t.roll(grid, pid).tot[3]++
 			continue
 		}
 		if t.first != nil {
@@ -322,32 +319,65 @@ func (t *tally) add(r quiz.Counted, answers map[string][2]int64) {
 	}
 }
 
+// gridOf names the area an attempt counts in first: its grid (rollUp adds
+// the grid's counts to the areas above).
+func (t *tally) gridOf(r quiz.Counted) (uint32, bool) {
+	levels := t.areasOf(str(r.GridPath))
+	if len(levels) == 0 {
+		return 0, false
+	}
+	return levels[len(levels)-1], true
+}
+
 // count adds (sign 1) or takes back (sign -1) a valid attempt's share of
-// period pid in every area it rolls up to.
-func (t *tally) count(r quiz.Counted, answers map[string][2]int64, pid uint16, sign int64) {
+// period pid in its grid.
+func (t *tally) count(r quiz.Counted, answers []quiz.TypeCount, pid uint16, sign int64) {
+	grid, ok := t.gridOf(r)
+	if !ok {
+		return
+	}
 	ag, oc := t.words.id(str(r.AgeBand)), t.words.id(str(r.Occupation))
 	passed, score := sign*b2i(r.Passed), sign*int64(r.ScoreTenths)
-	type share struct {
-		ft uint32
-		n  [2]int64
+	x := t.roll(grid, pid)
+	x.tot[0] += sign
+	x.tot[1] += passed
+	x.tot[2] += score
+	ck := pair(ag, oc)
+	c := x.cells[ck]
+	x.cells[ck] = [3]int64{c[0] + sign, c[1] + passed, c[2] + score}
+	for _, n := range answers {
+		ak := pair(t.words.id(n.FraudType), ag)
+		v := x.answers[ak]
+		x.answers[ak] = [3]int64{v[0] + sign*n.Answered, v[1] + sign*n.Correct}
 	}
-	shares := make([]share, 0, len(answers))
-	for ft, n := range answers {
-		shares = append(shares, share{t.words.id(ft), n})
-	}
-	for _, a := range t.areasOf(str(r.GridPath)) {
-		x := t.roll(a, pid)
-		x.tot[0] += sign
-		x.tot[1] += passed
-		x.tot[2] += score
-		ck := pair(ag, oc)
-		c := x.cells[ck]
-		x.cells[ck] = [3]int64{c[0] + sign, c[1] + passed, c[2] + score}
-		for _, sh := range shares {
-			ak := pair(sh.ft, ag)
-			v := x.answers[ak]
-			x.answers[ak] = [2]int64{v[0] + sign*sh.n[0], v[1] + sign*sh.n[1]}
+}
+
+// rollUp adds every grid's counts to each area above it (community, town,
+// county, city), once the attempts are tallied: an attempt is counted in
+// its grid alone, and five levels cost one pass over the grids instead of
+// five map updates per attempt. Each tallied rollup is added to itself and
+// to the areas above it in fresh rollups, so an area that holds attempts
+// of its own and is above others' grids too counts each once.
+func (t *tally) rollUp() {
+	own := t.rolls
+	t.rolls = make(map[rollKey]*roll, 2*len(own))
+	for k, x := range own {
+		for _, a := range t.areasOf(t.areas.names[k.area]) {
+			up := t.roll(a, k.period)
+			for i, v := range x.tot {
+				up.tot[i] += v
+			}
+			addAll(up.cells, x.cells)
+			addAll(up.answers, x.answers)
 		}
+		delete(own, k)
+	}
+}
+
+func addAll(to, from map[uint32][3]int64) {
+	for k, v := range from {
+		c := to[k]
+		to[k] = [3]int64{c[0] + v[0], c[1] + v[1], c[2] + v[2]}
 	}
 }
 
@@ -358,37 +388,49 @@ func (t *tally) merge(x *roll, stored *Rollup) error {
 	x.tot[1] += stored.Passed
 	x.tot[2] += stored.ScoreTenths
 	x.tot[3] += stored.Invalid
-	err := unpackLines(stored.Cells, 3, func(ag, oc string, n []int64) {
-		k := pair(t.words.id(ag), t.words.id(oc))
-		c := x.cells[k]
-		x.cells[k] = [3]int64{c[0] + n[0], c[1] + n[1], c[2] + n[2]}
-	})
-	if err != nil {
+	add := func(m map[uint32][3]int64) func(a, b string, n *[3]int64) {
+		return func(a, b string, n *[3]int64) {
+			k := pair(t.words.id(a), t.words.id(b))
+			c := m[k]
+			m[k] = [3]int64{c[0] + n[0], c[1] + n[1], c[2] + n[2]}
+		}
+	}
+	if err := unpackLines(stored.Cells, 3, add(x.cells)); err != nil {
 		return err
 	}
-	return unpackLines(stored.Answers, 2, func(ft, ag string, n []int64) {
-		k := pair(t.words.id(ft), t.words.id(ag))
-		v := x.answers[k]
-		x.answers[k] = [2]int64{v[0] + n[0], v[1] + n[1]}
+	return unpackLines(stored.Answers, 2, add(x.answers))
+}
+
+// pack writes a breakdown as packed lines of its first n numbers, sorted by
+// the codes.
+func (t *tally) pack(m map[uint32][3]int64, n int) string {
+	keys := make([]uint32, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	w := t.words.escaped
+	slices.SortFunc(keys, func(a, b uint32) int {
+		return cmp.Or(cmp.Compare(w[a>>16], w[b>>16]), cmp.Compare(w[a&0xffff], w[b&0xffff]))
 	})
+	buf := make([]byte, 0, len(keys)*40)
+	for _, k := range keys {
+		buf = append(buf, w[k>>16]...)
+		buf = append(buf, '\t')
+		buf = append(buf, w[k&0xffff]...)
+		v := m[k]
+		for i := range n {
+			buf = append(buf, '\t')
+			buf = strconv.AppendInt(buf, v[i], 10)
+		}
+		buf = append(buf, '\n')
+	}
+	return string(buf)
 }
 
 // row makes the stored form of rollup k of generation gen.
 func (t *tally) row(gen int64, k rollKey, x *roll) *Rollup {
-	w := t.words.names
-	codes, nums := make([][2]string, 0, len(x.cells)), make([][]int64, 0, len(x.cells))
-	for p, c := range x.cells {
-		codes = append(codes, [2]string{w[p>>16], w[p&0xffff]})
-		nums = append(nums, c[:])
-	}
-	cells := packLines(codes, nums)
-	codes, nums = codes[:0], nums[:0]
-	for p, v := range x.answers {
-		codes = append(codes, [2]string{w[p>>16], w[p&0xffff]})
-		nums = append(nums, v[:])
-	}
-	return &Rollup{Gen: gen, Period: w[k.period], AreaPath: t.areas.names[k.area],
-		Respondents: x.tot[0], Passed: x.tot[1], ScoreTenths: x.tot[2], Invalid: x.tot[3], Cells: cells, Answers: packLines(codes, nums)}
+	return &Rollup{Gen: gen, Period: t.words.names[k.period], AreaPath: t.areas.names[k.area],
+		Respondents: x.tot[0], Passed: x.tot[1], ScoreTenths: x.tot[2], Invalid: x.tot[3], Cells: t.pack(x.cells, 3), Answers: t.pack(x.answers, 2)}
 }
 
 // sortedKeys lists the tally's rollups by period, then area path (so
@@ -418,7 +460,8 @@ func firstValues(f *First) []any { return []any{f.Gen, f.Period, f.UserID, f.Att
 // readChunk is how many rollups one SELECT of a fold reads.
 const readChunk = 500
 
-// addTo adds a tally's deltas to generation gen's counters in tx: it reads
+// addTo adds a tally's deltas to generation gen's counters in tx (rolled
+// up first, see rollUp): it reads
 // the rollups the deltas change (locking them on MySQL), adds the deltas
 // and writes them back whole, in key order. The markers are plain inserts,
 // so a marker taken meanwhile fails the transaction. The caller holds the
@@ -433,6 +476,7 @@ func (t *tally) addTo(tx *gorm.DB, gen int64) error {
 	if err := insertRows(tx, "awareness_first", firstCols, firsts, firstValues); err != nil {
 		return err
 	}
+	t.rollUp()
 	keys := t.sortedKeys()
 	lock := ""
 	if store.DialectOf(tx) == store.MySQL {
@@ -490,7 +534,7 @@ func insertRows[T any](tx *gorm.DB, table string, cols []string, rows []*T, valu
 }
 
 // FoldBatch is how many pending attempts one fold transaction takes.
-const FoldBatch = 1000
+const FoldBatch = 5000
 
 var (
 	// errContended says another folder took some of the pending attempts

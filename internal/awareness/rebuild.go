@@ -407,6 +407,7 @@ func (s *Service) unreadPending(db *gorm.DB, read map[int64]bool) ([]int64, erro
 // inserts, InsertChunk rows a statement, ten statements a transaction,
 // each rollup dropped from memory once written.
 func (s *Service) writeTally(ctx context.Context, t *tally, gen int64, renew func(*gorm.DB) error) (int64, error) {
+	t.rollUp()
 	var written int64
 	each := 10 * InsertChunk
 	rows := make([]*Rollup, 0, each)

@@ -2,6 +2,7 @@ package quiz
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"gorm.io/gorm"
@@ -33,10 +34,54 @@ const countedColumns = "id, user_id, submitted_at, grid_path, age_band, occupati
 // PendingAttempts lists up to limit attempts waiting to be folded into the
 // counters, oldest submission first.
 func PendingAttempts(tx *gorm.DB, limit int) ([]Counted, error) {
-	var rows []Counted
-	err := tx.Table("attempts").Select(countedColumns).Where("tally_pending = ?", true).
-		Order("submitted_at, id").Limit(limit).Scan(&rows).Error
-	return rows, err
+	return scanCounted(tx.Table("attempts").Select(countedColumns).Where("tally_pending = ?", true).
+		Order("submitted_at, id").Limit(limit), false)
+}
+
+// scanCounted reads the attempts q selects (countedColumns, or with light
+// only id, user_id, submitted_at, invalid and pending), scanned by hand
+// rather than into structs by reflection: folds and rebuilds read every
+// attempt of a city's quarter through here. Grid paths, age bands and
+// occupations repeat across attempts and are kept once each.
+func scanCounted(q *gorm.DB, light bool) ([]Counted, error) {
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	words := map[string]*string{}
+	word := func(b sql.RawBytes, valid bool) *string {
+		if !valid {
+			return nil
+		}
+		if p, ok := words[string(b)]; ok {
+			return p
+		}
+		s := string(b)
+		words[s] = &s
+		return &s
+	}
+	var (
+		out                   []Counted
+		grid, age, occupation sql.RawBytes
+		score                 sql.NullInt64
+		passed                sql.NullBool
+	)
+	for rows.Next() {
+		var c Counted
+		if light {
+			err = rows.Scan(&c.ID, &c.UserID, &c.SubmittedAt, &c.Invalid, &c.Pending)
+		} else {
+			err = rows.Scan(&c.ID, &c.UserID, &c.SubmittedAt, &grid, &age, &occupation, &passed, &score, &c.Invalid, &c.Pending)
+			c.GridPath, c.AgeBand, c.Occupation = word(grid, grid != nil), word(age, age != nil), word(occupation, occupation != nil)
+			c.Passed, c.ScoreTenths = passed.Bool, int(score.Int64)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // CountingPage lists up to limit counting attempts with ids above afterID,
@@ -51,10 +96,8 @@ func CountingPage(tx *gorm.DB, afterID int64, limit int, light bool) ([]Counted,
 	if light {
 		cols = "id, user_id, submitted_at, invalid, tally_pending AS pending"
 	}
-	var rows []Counted
-	err := tx.Table("attempts").Select(cols).Where("id > ? AND status = 'submitted' AND counting = ?", afterID, true).
-		Order("id").Limit(limit).Scan(&rows).Error
-	return rows, err
+	return scanCounted(tx.Table("attempts").Select(cols).Where("id > ? AND status = 'submitted' AND counting = ?", afterID, true).
+		Order("id").Limit(limit), light)
 }
 
 // CountCounting counts the counting attempts (a rebuild's progress total).
@@ -80,12 +123,10 @@ func AnyPending(tx *gorm.DB) (bool, error) {
 
 // AttemptsByID reads the given attempts, oldest submission first.
 func AttemptsByID(tx *gorm.DB, ids []int64) ([]Counted, error) {
-	var rows []Counted
 	if len(ids) == 0 {
-		return rows, nil
+		return nil, nil
 	}
-	err := tx.Table("attempts").Select(countedColumns).Where("id IN ?", ids).Order("submitted_at, id").Scan(&rows).Error
-	return rows, err
+	return scanCounted(tx.Table("attempts").Select(countedColumns).Where("id IN ?", ids).Order("submitted_at, id"), false)
 }
 
 // MarkFolded clears the pending flag of the attempts ids that still have
@@ -96,10 +137,15 @@ func MarkFolded(tx *gorm.DB, ids []int64) (int64, error) {
 	return res.RowsAffected, res.Error
 }
 
+// TypeCount is how an attempt's answers on one fraud type went.
+type TypeCount struct {
+	FraudType         string
+	Answered, Correct int64
+}
+
 // AnswersByFraudType counts the answers of the given attempts per attempt
-// and fraud type: answered, correct. They are read by primary key and
-// counted here.
-func AnswersByFraudType(tx *gorm.DB, ids []int64) (map[int64]map[string][2]int64, error) {
+// and fraud type. They are read by primary key and counted here.
+func AnswersByFraudType(tx *gorm.DB, ids []int64) (map[int64][]TypeCount, error) {
 	return answersByFraudType(tx, ids, false)
 }
 
@@ -107,21 +153,16 @@ func AnswersByFraudType(tx *gorm.DB, ids []int64) (map[int64]map[string][2]int64
 // range of the primary key from the first id to the last (the rebuild's
 // pages are ranges of ids: one sequential read instead of an index dive per
 // attempt); answers of other attempts in the range are skipped.
-func AnswersInRange(tx *gorm.DB, ids []int64) (map[int64]map[string][2]int64, error) {
+func AnswersInRange(tx *gorm.DB, ids []int64) (map[int64][]TypeCount, error) {
 	return answersByFraudType(tx, ids, true)
 }
 
-func answersByFraudType(tx *gorm.DB, ids []int64, asRange bool) (map[int64]map[string][2]int64, error) {
-	out := map[int64]map[string][2]int64{}
+func answersByFraudType(tx *gorm.DB, ids []int64, asRange bool) (map[int64][]TypeCount, error) {
+	out := make(map[int64][]TypeCount, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var rows []struct {
-		AttemptID int64
-		FraudType string
-		Correct   bool
-	}
-	q := tx.Table(store.DialectOf(tx).ByPrimaryKey("attempt_answers")).Select("attempt_id, fraud_type, correct")
+	q := tx.Table(store.DialectOf(tx).ByPrimaryKey("attempt_answers")).Select("attempt_id, fraud_type, correct").Order("attempt_id")
 	want := map[int64]bool{}
 	if asRange {
 		for _, id := range ids {
@@ -131,24 +172,59 @@ func answersByFraudType(tx *gorm.DB, ids []int64, asRange bool) (map[int64]map[s
 	} else {
 		q = q.Where("attempt_id IN ?", ids)
 	}
-	if err := q.Scan(&rows).Error; err != nil {
+	// Scanned by hand into one backing array, not into structs and a map
+	// per attempt: a rebuild reads every answer of the city's quarter
+	// (millions) through here. Rows come by attempt, so each attempt's
+	// counts are one stretch of the array; the fraud types are a handful
+	// of codes, each kept once.
+	rows, err := q.Rows()
+	if err != nil {
 		return nil, err
 	}
-	for _, a := range rows {
-		if asRange && !want[a.AttemptID] {
+	defer rows.Close()
+	types := map[string]string{}
+	all := make([]TypeCount, 0, 5*len(ids))
+	var (
+		id, cur int64 = 0, -1
+		from    int
+		ft      sql.RawBytes
+		correct bool
+	)
+	flush := func() {
+		if cur >= 0 {
+			out[cur] = all[from:len(all):len(all)]
+		}
+	}
+	for rows.Next() {
+		if err := rows.Scan(&id, &ft, &correct); err != nil {
+			return nil, err
+		}
+		if asRange && !want[id] {
 			continue
 		}
-		if out[a.AttemptID] == nil {
-			out[a.AttemptID] = map[string][2]int64{}
+		if id != cur {
+			flush()
+			cur, from = id, len(all)
 		}
-		c := out[a.AttemptID][a.FraudType]
-		c[0]++
-		if a.Correct {
-			c[1]++
+		name, ok := types[string(ft)]
+		if !ok {
+			name = string(ft)
+			types[name] = name
 		}
-		out[a.AttemptID][a.FraudType] = c
+		i := from
+		for i < len(all) && all[i].FraudType != name {
+			i++
+		}
+		if i == len(all) {
+			all = append(all, TypeCount{FraudType: name})
+		}
+		all[i].Answered++
+		if correct {
+			all[i].Correct++
+		}
 	}
-	return out, nil
+	flush()
+	return out, rows.Err()
 }
 
 // SessionCount is what a grid session's worker sees of the attempts made
