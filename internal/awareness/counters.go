@@ -107,7 +107,7 @@ type AnswerCell struct {
 	Correct   int64
 }
 
-// The packed breakdowns are lines of tab-separated fields, sorted by key:
+// The packed breakdowns are lines of tab-separated fields, one per key:
 // "age band, occupation, respondents, passed, score tenths" and "fraud
 // type, age band, answered, correct". Codes are escaped (a backslash, tab
 // or newline in one would otherwise split it), numbers are decimal.
@@ -157,6 +157,7 @@ func UnpackCells(s string) ([]Cell, error) {
 	err := unpackLines(s, 3, func(a, b string, n *[3]int64) {
 		out = append(out, Cell{AgeBand: a, Occupation: b, Respondents: n[0], Passed: n[1], ScoreTenths: n[2]})
 	})
+	slices.SortFunc(out, func(x, y Cell) int { return cmp.Or(cmp.Compare(x.AgeBand, y.AgeBand), cmp.Compare(x.Occupation, y.Occupation)) })
 	return out, err
 }
 
@@ -165,6 +166,9 @@ func UnpackAnswers(s string) ([]AnswerCell, error) {
 	var out []AnswerCell
 	err := unpackLines(s, 2, func(a, b string, n *[3]int64) {
 		out = append(out, AnswerCell{FraudType: a, AgeBand: b, Answered: n[0], Correct: n[1]})
+	})
+	slices.SortFunc(out, func(x, y AnswerCell) int {
+		return cmp.Or(cmp.Compare(x.FraudType, y.FraudType), cmp.Compare(x.AgeBand, y.AgeBand))
 	})
 	return out, err
 }
@@ -388,6 +392,9 @@ func (t *tally) merge(x *roll, stored *Rollup) error {
 	x.tot[1] += stored.Passed
 	x.tot[2] += stored.ScoreTenths
 	x.tot[3] += stored.Invalid
+	// A stored rollup holds dozens of lines: make room for them at once
+	// rather than growing the maps line by line.
+	x.cells, x.answers = roomy(x.cells), roomy(x.answers)
 	add := func(m map[uint32][3]int64) func(a, b string, n *[3]int64) {
 		return func(a, b string, n *[3]int64) {
 			k := pair(t.words.id(a), t.words.id(b))
@@ -401,23 +408,29 @@ func (t *tally) merge(x *roll, stored *Rollup) error {
 	return unpackLines(stored.Answers, 2, add(x.answers))
 }
 
-// pack writes a breakdown as packed lines of its first n numbers, sorted by
-// the codes.
-func (t *tally) pack(m map[uint32][3]int64, n int) string {
-	keys := make([]uint32, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// roomy returns m, or a copy of it with room for a stored rollup's lines.
+func roomy(m map[uint32][3]int64) map[uint32][3]int64 {
+	if len(m) >= 16 {
+		return m
 	}
+	out := make(map[uint32][3]int64, 64)
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// pack writes a breakdown as packed lines of its first n numbers, in no
+// particular order (readers sort what they show; a fold rewrites every
+// rollup it touches, and sorting them cost it more than the rest of the
+// encoding).
+func (t *tally) pack(m map[uint32][3]int64, n int) string {
 	w := t.words.escaped
-	slices.SortFunc(keys, func(a, b uint32) int {
-		return cmp.Or(cmp.Compare(w[a>>16], w[b>>16]), cmp.Compare(w[a&0xffff], w[b&0xffff]))
-	})
-	buf := make([]byte, 0, len(keys)*40)
-	for _, k := range keys {
+	buf := make([]byte, 0, len(m)*32)
+	for k, v := range m {
 		buf = append(buf, w[k>>16]...)
 		buf = append(buf, '\t')
 		buf = append(buf, w[k&0xffff]...)
-		v := m[k]
 		for i := range n {
 			buf = append(buf, '\t')
 			buf = strconv.AppendInt(buf, v[i], 10)
