@@ -29,8 +29,9 @@ import (
 //     left out) as columns, and its breakdowns packed in two text columns:
 //     respondents, passed and score sum per age band × occupation, answers
 //     per fraud type × age band (see packCells, packAnswers);
-//   - awareness_first: which attempt was each resident's first in the
-//     period (the one that counts).
+//   - awareness_first_0 and awareness_first_1: which attempt was each
+//     resident's first in the period (the one that counts), for the even
+//     and the odd generations (firstTable).
 //
 // One row per area and period keeps a fold's writes to about three rows per
 // attempt in a batch (its grid's, and its share of the few areas above),
@@ -70,8 +71,22 @@ type First struct {
 	AttemptID int64
 }
 
-// TableName is the first-attempt markers table.
-func (First) TableName() string { return "awareness_first" }
+// TableName is the first-attempt markers table of the even generations
+// (the model's columns are those of both, see firstTable).
+func (First) TableName() string { return "awareness_first_0" }
+
+// firstTable names the markers table of generation gen. Two tables take
+// turns: a rebuild writes the next generation's markers (a row per resident
+// and period, millions in a city) into the table the live generation does
+// not use, and empties a table with one TRUNCATE where deleting a
+// generation's markers row by row took a rebuild of a million attempts
+// seconds at each end.
+func firstTable(gen int64) string {
+	if gen%2 == 0 {
+		return "awareness_first_0"
+	}
+	return "awareness_first_1"
+}
 
 // Rollup is one area's counters in one period (a grid or any area above).
 type Rollup struct {
@@ -486,7 +501,7 @@ func (t *tally) addTo(tx *gorm.DB, gen int64) error {
 		firsts[i] = &t.firsts[i]
 	}
 	slices.SortFunc(firsts, func(a, b *First) int { return cmp.Or(cmp.Compare(a.Period, b.Period), cmp.Compare(a.UserID, b.UserID)) })
-	if err := insertRows(tx, "awareness_first", firstCols, firsts, firstValues); err != nil {
+	if err := insertRows(tx, firstTable(gen), firstCols, firsts, firstValues); err != nil {
 		return err
 	}
 	t.rollUp()
@@ -688,7 +703,7 @@ func foldInto(tx *gorm.DB, gen int64, rows []quiz.Counted, earlierWins bool) err
 	held := map[firstKey]int64{}
 	for p := range periods {
 		var taken []First
-		if err := tx.Table(store.DialectOf(tx).ByPrimaryKey("awareness_first")).Select("user_id", "attempt_id").Where("gen = ? AND period = ? AND user_id IN ?", gen, p, keys(users)).Scan(&taken).Error; err != nil {
+		if err := tx.Table(store.DialectOf(tx).ByPrimaryKey(firstTable(gen))).Select("user_id", "attempt_id").Where("gen = ? AND period = ? AND user_id IN ?", gen, p, keys(users)).Scan(&taken).Error; err != nil {
 			return err
 		}
 		for _, f := range taken {
@@ -733,7 +748,7 @@ func foldInto(tx *gorm.DB, gen int64, rows []quiz.Counted, earlierWins bool) err
 		}
 	}
 	for _, fk := range replaced {
-		if err := tx.Exec("DELETE FROM awareness_first WHERE gen = ? AND period = ? AND user_id = ?", gen, fk.period, fk.user).Error; err != nil {
+		if err := tx.Exec("DELETE FROM "+firstTable(gen)+" WHERE gen = ? AND period = ? AND user_id = ?", gen, fk.period, fk.user).Error; err != nil {
 			return err
 		}
 	}

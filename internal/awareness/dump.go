@@ -48,7 +48,7 @@ func Dump(ctx context.Context, db *gorm.DB) ([]string, error) {
 			out = append(out, fmt.Sprintf("total %s %s %d %d %d %d", r.Period, r.AreaPath, r.Respondents, r.Passed, r.ScoreTenths, r.Invalid))
 		}
 	}
-	rows, err := db.Model(&First{}).Select("period", "user_id", "attempt_id").Where("gen = ?", st.Gen).Rows()
+	rows, err := db.Table(firstTable(st.Gen)).Select("period", "user_id", "attempt_id").Where("gen = ?", st.Gen).Rows()
 	if err != nil {
 		return nil, err
 	}

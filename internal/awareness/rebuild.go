@@ -24,7 +24,8 @@ import (
 //     nothing, so the live generation stays as it was and the readers see
 //     it, trailing the submissions by the rebuild's duration.
 //  2. It deletes what an earlier rebuild cut short left behind (rows of any
-//     generation but the live one), then reads the counting attempts twice
+//     generation but the live one; the markers table of the next
+//     generation's parity is emptied whole), then reads the counting attempts twice
 //     in primary-key order, in pages of RebuildBatch (sequential reads, no
 //     statement over the whole table): first their user, submission time
 //     and validity, to find each resident's first attempt of each period
@@ -40,7 +41,8 @@ import (
 //     still its own, folds the last pending attempts it has not counted,
 //     marks pending every attempt the new generation holds as folded and
 //     sets the live generation.
-//  5. The old generation is deleted in batches.
+//  5. The old generation is deleted: its markers table emptied, its
+//     rollups in batches.
 //
 // A rebuild that stops before step 4 (error, cancelled, killed) changes
 // nothing the readers see, leaves the pending flags alone, and its rows are
@@ -116,6 +118,9 @@ func (s *Service) Rebuild(ctx context.Context, progress func(Progress)) (Rebuild
 		return nil
 	}
 	report(Progress{Phase: "cleanup"})
+	if err := s.emptyFirsts(ctx, next); err != nil {
+		return res, fmt.Errorf("awareness: rebuild: clear leftovers: %w", err)
+	}
 	if err := s.deleteGens(ctx, "gen <> ?", live, renew); err != nil {
 		return res, fmt.Errorf("awareness: rebuild: clear leftovers: %w", err)
 	}
@@ -304,6 +309,9 @@ func (s *Service) Rebuild(ctx context.Context, progress func(Progress)) (Rebuild
 	// 5. The old generation goes, in batches; a failure here leaves rows
 	// nobody reads, deleted by the next rebuild.
 	report(Progress{Phase: "cleanup", Read: res.Attempts, Total: total})
+	if err := s.emptyFirsts(ctx, live); err != nil {
+		return res, fmt.Errorf("awareness: rebuild: delete the old generation: %w", err)
+	}
 	if err := s.deleteGens(ctx, "gen = ?", live, nil); err != nil {
 		return res, fmt.Errorf("awareness: rebuild: delete the old generation: %w", err)
 	}
@@ -350,7 +358,7 @@ func (s *Service) writeFirsts(ctx context.Context, t *tally, winners []candidate
 			if err := renew(tx); err != nil {
 				return err
 			}
-			return insertRows(tx, "awareness_first", firstCols, rows, firstValues)
+			return insertRows(tx, firstTable(gen), firstCols, rows, firstValues)
 		})
 		if err != nil {
 			return err
@@ -437,10 +445,21 @@ func (s *Service) writeTally(ctx context.Context, t *tally, gen int64, renew fun
 	return written, flush()
 }
 
-// deleteGens deletes the counter rows matching cond (on gen) in batches,
+// emptyFirsts empties the markers table of generation gen's parity. Only a
+// rebuild holding the lease calls it, for a generation no fold uses: the
+// next one before it is written, the old one after the switch.
+func (s *Service) emptyFirsts(ctx context.Context, gen int64) error {
+	q := "TRUNCATE TABLE " + firstTable(gen)
+	if s.db.Dialect == store.SQLite {
+		q = "DELETE FROM " + firstTable(gen) // SQLite's truncate optimization
+	}
+	return s.db.WithContext(ctx).Exec(q).Error
+}
+
+// deleteGens deletes the rollups matching cond (on gen) in batches,
 // renewing the lease between them when renew is given.
 func (s *Service) deleteGens(ctx context.Context, cond string, gen int64, renew func(*gorm.DB) error) error {
-	for _, table := range []string{"awareness_first", "awareness_rollups"} {
+	for _, table := range []string{"awareness_rollups"} {
 		q := "DELETE FROM " + table + " WHERE " + cond + " LIMIT ?"
 		if s.db.Dialect == store.SQLite {
 			q = "DELETE FROM " + table + " WHERE rowid IN (SELECT rowid FROM " + table + " WHERE " + cond + " LIMIT ?)"

@@ -47,7 +47,7 @@ func newApp(t *testing.T) *app.App {
 // tables are what a demo run writes; a second run must change none of them.
 var tables = []string{"users", "resident_profiles", "quizzes", "prize_pools", "prize_stock", "attempts", "attempt_answers", "awards",
 	"quiz_sessions", "warning_views", "warning_acks", "rectifications", "rectification_events", "audit_log",
-	"awareness_first", "awareness_rollups"}
+	"awareness_first_0", "awareness_rollups"}
 
 func counts(t *testing.T, db *store.DB) map[string]int64 {
 	t.Helper()
@@ -92,7 +92,7 @@ func TestSeedDemoIsIdempotentAndStaysInDemoAreas(t *testing.T) {
 		t.Fatalf("first run: %+v", rep)
 	}
 	first := counts(t, db)
-	for _, tb := range []string{"users", "resident_profiles", "attempts", "attempt_answers", "quiz_sessions", "warning_views", "warning_acks", "awards", "rectifications", "awareness_first"} {
+	for _, tb := range []string{"users", "resident_profiles", "attempts", "attempt_answers", "quiz_sessions", "warning_views", "warning_acks", "awards", "rectifications", "awareness_first_0"} {
 		if first[tb] <= before[tb] {
 			t.Errorf("the demo wrote nothing into %s (%d rows before, %d after)", tb, before[tb], first[tb])
 		}

@@ -806,9 +806,12 @@ CREATE INDEX idx_awards_grid ON awards (grid_path, redeemed_at);
 	// fold then writes about three rows per attempt where the cells and
 	// answer rows of step 18 made it thirty. The packed text is not worth
 	// writing in SQL for two dialects: the step marks every counting
-	// attempt pending again and clears the markers instead, so the folder
-	// counts them all afresh, in submission order, with the product's own
+	// attempt pending again and starts the markers afresh instead, so the
+	// folder counts them all, in submission order, with the product's own
 	// code (or `wuzha awareness rebuild` does, faster, on a large city).
+	// The markers move into two tables that take turns by generation
+	// (awareness_first_0 for even, _1 for odd), so a rebuild empties one
+	// with a TRUNCATE instead of deleting a city's markers row by row.
 	{22, "packed counter rollups", `
 DROP TABLE IF EXISTS awareness_rollups;
 CREATE TABLE awareness_rollups (
@@ -823,9 +826,25 @@ CREATE TABLE awareness_rollups (
   answers {{longtext}} NOT NULL,
   PRIMARY KEY (gen, period, area_path)
 ){{table}};
-DELETE FROM awareness_first;
+DROP TABLE IF EXISTS awareness_first_0;
+CREATE TABLE awareness_first_0 (
+  gen BIGINT NOT NULL,
+  period VARCHAR(16) NOT NULL,
+  user_id BIGINT NOT NULL,
+  attempt_id BIGINT NOT NULL,
+  PRIMARY KEY (gen, period, user_id)
+){{table}};
+DROP TABLE IF EXISTS awareness_first_1;
+CREATE TABLE awareness_first_1 (
+  gen BIGINT NOT NULL,
+  period VARCHAR(16) NOT NULL,
+  user_id BIGINT NOT NULL,
+  attempt_id BIGINT NOT NULL,
+  PRIMARY KEY (gen, period, user_id)
+){{table}};
 UPDATE attempts SET tally_pending = TRUE WHERE status = 'submitted' AND counting = TRUE AND tally_pending = FALSE;
 UPDATE awareness_state SET lease_owner = '', lease_until = NULL WHERE id = 1;
+DROP TABLE IF EXISTS awareness_first;
 DROP TABLE IF EXISTS awareness_cells;
 DROP TABLE IF EXISTS awareness_answers;
 DROP TABLE IF EXISTS awareness_totals;
