@@ -3,7 +3,9 @@
 // size of 衢州, a quarter's submitted attempts loaded straight into the
 // product's tables, folded by the product's own Fold, and the awareness
 // reads timed through the real HTTP API on a loopback listener, their
-// figures checked against one SQL scan of the raw attempts.
+// figures checked against one SQL scan of the raw attempts; then the
+// operator's `wuzha awareness rebuild` is run and measured while fresh
+// residents submit, and its counters checked (live.go).
 //
 // `make bench-city` runs it at full size on MariaDB (`STORE=sqlite` for
 // SQLite); a small size runs in the ordinary test suite, so it cannot rot.
