@@ -97,7 +97,8 @@ proof-galera:
 
 ## bench-city: the city benchmark (issue 15) at 衢州's size on a fresh database, dropped afterwards:
 ## STORE=mysql (default; BENCH_MYSQL_DSN, default root@127.0.0.1:3306) or STORE=sqlite; BENCH_GRIDS,
-## BENCH_ATTEMPTS, BENCH_RESIDENTS … shrink it, BENCH_KEEP=1 keeps the database (README: Measuring performance)
+## BENCH_ATTEMPTS, BENCH_RESIDENTS … shrink it, BENCH_KEEP=1 keeps the database, BENCH_LIVE=0 skips the
+## rebuild during live submissions (WUZHA_BIN: the binary it runs, else go build) (README: Measuring performance)
 STORE ?= mysql
 bench-city:
 	@$(GO) version

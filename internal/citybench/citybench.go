@@ -3,7 +3,9 @@
 // size of 衢州, a quarter's submitted attempts loaded straight into the
 // product's tables, folded by the product's own Fold, and the awareness
 // reads timed through the real HTTP API on a loopback listener, their
-// figures checked against one SQL scan of the raw attempts.
+// figures checked against one SQL scan of the raw attempts; then the
+// operator's `wuzha awareness rebuild` is run and measured while fresh
+// residents submit, and its counters checked (live.go).
 //
 // `make bench-city` runs it at full size on MariaDB (`STORE=sqlite` for
 // SQLite); a small size runs in the ordinary test suite, so it cannot rot.
@@ -62,15 +64,21 @@ type Config struct {
 	Seed     uint64
 	Sizes    Sizes
 	Out      io.Writer // where the report is printed
+	// Live fresh residents submit while `wuzha awareness rebuild` runs
+	// (section 6), LiveRate submissions a second; 0 skips the section.
+	Live     int
+	LiveRate float64
+	Bin      string // the wuzha binary the section runs; empty: go build
 }
 
 // ConfigFromEnv reads BENCH_STORE (mysql), BENCH_MYSQL_DSN, BENCH_KEEP,
-// BENCH_SEED and the sizes BENCH_COUNTIES, BENCH_TOWNS, BENCH_COMMUNITIES,
+// BENCH_SEED, the sizes BENCH_COUNTIES, BENCH_TOWNS, BENCH_COMMUNITIES,
 // BENCH_GRIDS, BENCH_RESIDENTS, BENCH_ATTEMPTS, BENCH_READS (default
-// FullSize).
+// FullSize), BENCH_LIVE (3000; 0 skips section 6), BENCH_LIVE_RATE (50)
+// and WUZHA_BIN.
 func ConfigFromEnv() (Config, error) {
 	c := Config{Store: env("BENCH_STORE", "mysql"), MySQLDSN: env("BENCH_MYSQL_DSN", "mysql://root@tcp(127.0.0.1:3306)/"),
-		Keep: os.Getenv("BENCH_KEEP") == "1", Sizes: FullSize, Out: os.Stdout}
+		Keep: os.Getenv("BENCH_KEEP") == "1", Sizes: FullSize, Out: os.Stdout, Live: 3000, LiveRate: 50, Bin: os.Getenv("WUZHA_BIN")}
 	var err error
 	num := func(name string, into *int) {
 		if v := os.Getenv(name); v != "" && err == nil {
@@ -91,6 +99,16 @@ func ConfigFromEnv() (Config, error) {
 	seed := 15
 	num("BENCH_SEED", &seed)
 	c.Seed = uint64(seed)
+	if v := os.Getenv("BENCH_LIVE"); v != "" && err == nil {
+		if c.Live, err = strconv.Atoi(strings.ReplaceAll(v, "_", "")); err != nil || c.Live < 0 {
+			err = fmt.Errorf("citybench: BENCH_LIVE=%q is not a number of residents (0 skips the section)", v)
+		}
+	}
+	if v := os.Getenv("BENCH_LIVE_RATE"); v != "" && err == nil {
+		if c.LiveRate, err = strconv.ParseFloat(v, 64); err != nil || c.LiveRate <= 0 {
+			err = fmt.Errorf("citybench: BENCH_LIVE_RATE=%q is not a positive number of submissions a second", v)
+		}
+	}
 	if c.Store != "mysql" && c.Store != "sqlite" {
 		err = errors.Join(err, fmt.Errorf("citybench: BENCH_STORE must be mysql or sqlite, not %q", c.Store))
 	}
@@ -129,6 +147,7 @@ type Report struct {
 	Areas       []string          // city, county, town, community, grid
 	API, Raw    map[string]Totals // per area code
 	RawScanTime time.Duration
+	Live        *LiveStats // nil when skipped
 }
 
 // Run does the whole benchmark and prints it to c.Out. It fails when the
@@ -147,20 +166,21 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 			os.RemoveAll(dir)
 		}
 	}()
-	db, scanDB, where, drop, err := openFresh(c, dir)
+	fr, err := openFresh(c, dir)
 	if err != nil {
 		return nil, err
 	}
+	db, scanDB := fr.db, fr.scan
 	defer func() {
 		if c.Keep {
 			db.Close()
 			if scanDB != db {
 				scanDB.Close()
 			}
-			fmt.Fprintf(out, "kept       %s\n", where)
+			fmt.Fprintf(out, "kept       %s\n", fr.where)
 			return
 		}
-		drop()
+		fr.drop()
 	}()
 	version, err := dbVersion(db)
 	if err != nil {
@@ -168,7 +188,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	}
 	s := c.Sizes
 	fmt.Fprintf(out, "== wuzha city benchmark (issue 15)\n")
-	fmt.Fprintf(out, "store      %s, %s, %s\n", c.Store, version, where)
+	fmt.Fprintf(out, "store      %s, %s, %s\n", c.Store, version, fr.where)
 	fmt.Fprintf(out, "go         %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(out, "machine    %s\n", machineLoad())
 	fmt.Fprintf(out, "sizes      counties %d, towns %d, communities %d, grids %d; residents %s, attempts %s; %d reads a figure\n",
@@ -362,6 +382,18 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	if len(mismatch) > 0 {
 		return rep, fmt.Errorf("citybench: the API's figures differ from the raw attempts for %v", mismatch)
 	}
+
+	// 6. The rebuild, as an operator runs it, during live submissions.
+	if c.Live > 0 {
+		section(out, fmt.Sprintf("rebuild during live submissions: `wuzha awareness rebuild` while %s fresh residents submit over HTTP", thousands(int64(c.Live))))
+		if admin, err = api.login("benchadmin", "bench-admin-pass"); err != nil { // the first token may have run out by now
+			return rep, err
+		}
+		lr := &liveRun{c: c, a: a, l: l, api: api, admin: admin, secret: cfg.JWTSecret, dsn: fr.dsn, dir: dir, period: rep.Period, log: log, out: out}
+		if rep.Live, err = lr.run(ctx); err != nil {
+			return rep, err
+		}
+	}
 	fmt.Fprintf(out, "done       %s\n", machineLoad())
 	return rep, nil
 }
@@ -420,34 +452,42 @@ func randomBytes(n int) []byte {
 	return b
 }
 
+// fresh is a new, empty database for one run.
+type fresh struct {
+	db, scan *store.DB
+	where    string // what the report names it by
+	dsn      string // the WUZHA_DB_DSN that opens it, in the documented form
+	drop     func()
+}
+
 // openFresh opens a new, empty database: a new MariaDB/MySQL database on
 // the server (drop drops it and closes both handles), or a SQLite file in
 // dir. scan is the handle for the raw scan: on MySQL one connection whose
 // read timeout outlasts a scan of a million attempts (the product's pool
 // gives up after 30 s); on SQLite the same handle (one writer).
-func openFresh(c Config, dir string) (db, scan *store.DB, where string, drop func(), err error) {
+func openFresh(c Config, dir string) (fresh, error) {
 	if c.Store == "sqlite" {
 		path := filepath.Join(dir, "wuzha.db")
 		db, err := store.Open("", path, store.Options{})
-		return db, db, "file " + path, func() { db.Close() }, err
+		return fresh{db: db, scan: db, where: "file " + path, dsn: "sqlite://" + path, drop: func() { db.Close() }}, err
 	}
 	base := strings.SplitN(c.MySQLDSN, "?", 2)[0]
 	i := strings.LastIndex(base, ")/")
 	if !strings.HasPrefix(base, "mysql://") || i < 0 {
-		return nil, nil, "", nil, fmt.Errorf("citybench: BENCH_MYSQL_DSN must look like mysql://USER:PASS@tcp(HOST:PORT)/, not %q", c.MySQLDSN)
+		return fresh{}, fmt.Errorf("citybench: BENCH_MYSQL_DSN must look like mysql://USER:PASS@tcp(HOST:PORT)/, not %q", c.MySQLDSN)
 	}
 	server := base[:i+2]
 	admin, err := store.Open(server, "", store.Options{MaxOpen: 1})
 	if err != nil {
-		return nil, nil, "", nil, err
+		return fresh{}, err
 	}
 	name := "wuzha_bench_" + hex.EncodeToString(randomBytes(4))
 	if err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
 		admin.Close()
-		return nil, nil, "", nil, err
+		return fresh{}, err
 	}
 	var handles []*store.DB
-	drop = func() {
+	drop := func() {
 		for _, h := range handles {
 			h.Close()
 		}
@@ -461,11 +501,11 @@ func openFresh(c Config, dir string) (db, scan *store.DB, where string, drop fun
 		h, err := store.Open(server+name+o.params, "", store.Options{MaxOpen: o.max})
 		if err != nil {
 			drop()
-			return nil, nil, "", nil, err
+			return fresh{}, err
 		}
 		handles = append(handles, h)
 	}
-	return handles[0], handles[1], "database " + name, drop, nil
+	return fresh{db: handles[0], scan: handles[1], where: "database " + name, dsn: server + name, drop: drop}, nil
 }
 
 func dbVersion(db *store.DB) (string, error) {
@@ -500,6 +540,11 @@ func (c *client) do(method, path, token, contentType string, body []byte, into a
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return c.send(req, into)
+}
+
+// send sends req and decodes a 2xx answer into into (when not nil).
+func (c *client) send(req *http.Request, into any) error {
 	res, err := c.http.Do(req)
 	if err != nil {
 		return err
@@ -510,7 +555,7 @@ func (c *client) do(method, path, token, contentType string, body []byte, into a
 		return err
 	}
 	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("citybench: %s %s: %d %s", method, path, res.StatusCode, b)
+		return fmt.Errorf("citybench: %s %s: %d %s", req.Method, strings.TrimPrefix(req.URL.String(), c.base), res.StatusCode, b)
 	}
 	if into == nil {
 		return nil

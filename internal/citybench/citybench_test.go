@@ -12,12 +12,16 @@ import (
 
 // TestSmallCity runs the whole benchmark at a small size on every test run
 // (SQLite, or MariaDB when WUZHA_TEST_MYSQL_DSN is set), so the loader and
-// the check cannot rot: three counties, a few grids, 2,000 attempts; the
-// API's figures must equal the raw scan (Run fails otherwise) and hold what
-// was loaded.
+// the checks cannot rot: three counties, a few grids, 2,000 attempts; the
+// API's figures must equal the raw scan, and after the binary's rebuild
+// during 20 live submissions the counters must equal a quiet rebuild's with
+// each acknowledged submission counted once (Run fails otherwise). The
+// binary is built here (seconds with the build cache) unless WUZHA_BIN
+// names one.
 func TestSmallCity(t *testing.T) {
 	c := citybench.Config{Store: "sqlite", Seed: 7, Out: &strings.Builder{},
-		Sizes: citybench.Sizes{Counties: 3, Towns: 4, Communities: 6, Grids: 9, Residents: 1_600, Attempts: 2_000, Reads: 2}}
+		Sizes: citybench.Sizes{Counties: 3, Towns: 4, Communities: 6, Grids: 9, Residents: 1_600, Attempts: 2_000, Reads: 2},
+		Live:  20, LiveRate: 1000, Bin: os.Getenv("WUZHA_BIN")}
 	if dsn := testkit.MySQLDSN(); dsn != "" {
 		c.Store, c.MySQLDSN = "mysql", dsn
 	}
@@ -50,6 +54,15 @@ func TestSmallCity(t *testing.T) {
 	}
 	if rep.Raw["330800"] != city {
 		t.Fatalf("raw %+v, API %+v", rep.Raw["330800"], city)
+	}
+	// The 20 submissions go out at 1,000 a second while the binary starts,
+	// opens the database and rebuilds.
+	live := rep.Live
+	if live == nil || !strings.HasPrefix(live.Summary, "rebuild: done") || live.Lines == 0 {
+		t.Fatalf("live section %+v", live)
+	}
+	if s := live.Submissions; s.Sent == 0 || s.Errors != 0 || s.Acked != s.Sent || live.After.Respondents+live.After.Invalid != city.Respondents+live.Before.Invalid+int64(s.Acked) {
+		t.Fatalf("live submissions %+v, figures before %+v, after %+v", s, live.Before, live.After)
 	}
 }
 

@@ -29,6 +29,7 @@ type bankQuestion struct {
 	Kind      string
 	Keys      []string // the question's own option keys
 	Answer    []string // the right keys, sorted
+	Right     []string // the right options' texts (served keys are letters in a shuffled order)
 	FraudType string
 	Version   int
 }
@@ -114,7 +115,7 @@ func (l *loader) load(ctx context.Context, s Sizes, start, end time.Time) (loadS
 	rng := rand.New(rand.NewPCG(l.seed, 1))
 	people := l.residents(s.Residents, rng)
 	t0 := time.Now()
-	if err := l.insertResidents(ctx, people); err != nil {
+	if err := l.insertResidents(ctx, people, l.firstUser, "139%08d"); err != nil {
 		return st, err
 	}
 	st.Residents, st.ResidentsTime = len(people), time.Since(t0)
@@ -195,15 +196,16 @@ func planAttempts(n, residents int, start, end time.Time, rng *rand.Rand) []plan
 }
 
 // insertResidents writes users (role resident, phone hashed and sealed by
-// the product's vault) and their profiles.
-func (l *loader) insertResidents(ctx context.Context, people []resident) error {
+// the product's vault) and their profiles, with ids from first on and phone
+// numbers made by phones (a format of the resident's index).
+func (l *loader) insertResidents(ctx context.Context, people []resident, first int64, phones string) error {
 	now := time.Now().UTC()
 	return l.parallel(ctx, len(people), residentsPerTx, func(tx *sql.Tx, from, to int) error {
 		users := l.newInsert(ctx, tx, "users", "id", "role", "phone_hash", "phone_enc", "disabled", "created_at", "updated_at")
 		profiles := l.newInsert(ctx, tx, "resident_profiles", "user_id", "age_band", "occupation", "grid_code", "consent_version", "consent_at", "updated_at")
 		for i := from; i < to; i++ {
-			id := l.firstUser + int64(i)
-			n := fmt.Sprintf("139%08d", i)
+			id := first + int64(i)
+			n := fmt.Sprintf(phones, i)
 			if err := users.add(id, "resident", l.vault.Hash(n), l.vault.Seal(n), false, now, now); err != nil {
 				return err
 			}

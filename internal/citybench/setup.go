@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,13 +85,16 @@ func (l *loader) readBank(ctx context.Context) error {
 		return err
 	}
 	for _, r := range rows {
-		var opts []struct{ Key string }
+		var opts []struct{ Key, Text string }
 		if err := json.Unmarshal([]byte(r.Options), &opts); err != nil {
 			return fmt.Errorf("citybench: question %d options: %w", r.ID, err)
 		}
 		q := bankQuestion{ID: r.ID, Kind: r.Kind, Answer: strings.Split(r.Answer, ","), FraudType: r.FraudType, Version: r.Version}
 		for _, o := range opts {
 			q.Keys = append(q.Keys, o.Key)
+			if slices.Contains(q.Answer, o.Key) {
+				q.Right = append(q.Right, o.Text)
+			}
 		}
 		l.bank = append(l.bank, q)
 	}
