@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -64,7 +65,7 @@ const deleteBatch = 10000
 type Progress struct {
 	Phase   string // "cleanup", "scan", "count", "write", "catch-up", "switch", "done"
 	Read    int64  // attempts read
-	Total   int64  // counting attempts when the rebuild began
+	Total   int64  // attempts in the table when the rebuild began (a bound of those it reads)
 	Elapsed time.Duration
 }
 
@@ -124,7 +125,7 @@ func (s *Service) Rebuild(ctx context.Context, progress func(Progress)) (Rebuild
 	if err := s.deleteGens(ctx, "gen <> ?", live, renew); err != nil {
 		return res, fmt.Errorf("awareness: rebuild: clear leftovers: %w", err)
 	}
-	total, err := quiz.CountCounting(db)
+	total, err := quiz.CountAttempts(db)
 	if err != nil {
 		return res, fmt.Errorf("awareness: rebuild: %w", err)
 	}
@@ -171,10 +172,26 @@ func (s *Service) Rebuild(ctx context.Context, progress func(Progress)) (Rebuild
 	}
 	winners := firstsOf(cands)
 	cands = nil
-	if err := s.writeFirsts(ctx, t, winners, next, renew); err != nil {
-		return res, fmt.Errorf("awareness: rebuild: write markers: %w", err)
-	}
 	res.Firsts = int64(len(winners))
+	// The markers are written while pass 2 reads, and pass 2 reads its next
+	// page while it counts this one: the database and the counting take
+	// turns otherwise, and a city's rebuild is about as much of one as of
+	// the other. Both stop when the rebuild returns.
+	wctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() { stop(); wg.Wait() }()
+	periods := slices.Clone(t.words.names) // pass 2 adds words as it counts
+	firstsDone := make(chan error, 1)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		firstsDone <- s.writeFirsts(wctx, periods, winners, next, renew)
+	}()
+	pages := make(chan countPage, 1)
+	go func() {
+		defer wg.Done()
+		s.readPages(wctx, batch, read, pages)
+	}()
 	// Pass 2 reads the attempts pass 1 saw again, whole, with their answers,
 	// and counts each in the periods it won.
 	t.first = func(user int64, period uint32, id int64) bool {
@@ -183,38 +200,24 @@ func (s *Service) Rebuild(ctx context.Context, progress func(Progress)) (Rebuild
 		return i < len(winners) && winners[i].key == k && winners[i].id == id
 	}
 	var counted int64
-	for after := int64(0); ; {
-		rows, err := quiz.CountingPage(db, after, batch, false)
-		if err != nil {
-			return res, fmt.Errorf("awareness: rebuild: read attempts: %w", err)
+	for pg := range pages {
+		if pg.err != nil {
+			return res, fmt.Errorf("awareness: rebuild: %w", pg.err)
 		}
-		if len(rows) == 0 {
-			break
+		for _, r := range pg.held {
+			t.add(r, pg.answers[r.ID])
 		}
-		after = rows[len(rows)-1].ID
-		held := rows[:0]
-		var ids []int64
-		for _, r := range rows {
-			if r.Pending && !read[r.ID] {
-				continue
-			}
-			held = append(held, r)
-			if !r.Invalid {
-				ids = append(ids, r.ID)
-			}
-		}
-		answers, err := quiz.AnswersInRange(db, ids)
-		if err != nil {
-			return res, fmt.Errorf("awareness: rebuild: read answers: %w", err)
-		}
-		for _, r := range held {
-			t.add(r, answers[r.ID])
-		}
-		counted += int64(len(rows))
+		counted += int64(pg.read)
 		if err := renew(db); err != nil {
 			return res, fmt.Errorf("awareness: rebuild: %w", err)
 		}
 		report(Progress{Phase: "count", Read: counted, Total: res.Attempts})
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if err := <-firstsDone; err != nil {
+		return res, fmt.Errorf("awareness: rebuild: write markers: %w", err)
 	}
 	winners = nil
 	report(Progress{Phase: "write", Read: counted, Total: res.Attempts})
@@ -346,13 +349,13 @@ func firstsOf(cands []candidate) []candidate {
 
 // writeFirsts writes the markers of generation gen: plain inserts, ten
 // statements a transaction.
-func (s *Service) writeFirsts(ctx context.Context, t *tally, winners []candidate, gen int64, renew func(*gorm.DB) error) error {
+func (s *Service) writeFirsts(ctx context.Context, periods []string, winners []candidate, gen int64, renew func(*gorm.DB) error) error {
 	each := 10 * InsertChunk
 	rows := make([]*First, 0, each)
 	for i := 0; i < len(winners); i += each {
 		rows = rows[:0]
 		for _, w := range winners[i:min(i+each, len(winners))] {
-			rows = append(rows, &First{Gen: gen, Period: t.words.names[w.key&0xffff], UserID: int64(w.key >> 16), AttemptID: w.id})
+			rows = append(rows, &First{Gen: gen, Period: periods[w.key&0xffff], UserID: int64(w.key >> 16), AttemptID: w.id})
 		}
 		err := s.db.Tx(ctx, func(tx *gorm.DB) error {
 			if err := renew(tx); err != nil {
@@ -365,6 +368,63 @@ func (s *Service) writeFirsts(ctx context.Context, t *tally, winners []candidate
 		}
 	}
 	return nil
+}
+
+// countPage is a page of pass 2: the attempts to count (those pass 1 saw)
+// with their answers, how many the page read, or the error that ended the
+// reading.
+type countPage struct {
+	held    []quiz.Counted
+	answers map[int64][]quiz.TypeCount
+	read    int
+	err     error
+}
+
+// readPages reads pass 2's pages in primary-key order into pages, and
+// closes it at the end, after an error or when ctx ends. Of the attempts
+// still pending it keeps only those pass 1 saw (read): the catch-up folds
+// the others, as a fold would take them.
+func (s *Service) readPages(ctx context.Context, batch int, read map[int64]bool, pages chan<- countPage) {
+	defer close(pages)
+	db := s.db.WithContext(ctx)
+	send := func(p countPage) bool {
+		select {
+		case pages <- p:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for after := int64(0); ; {
+		rows, err := quiz.CountingPage(db, after, batch, false)
+		if err != nil {
+			send(countPage{err: fmt.Errorf("read attempts: %w", err)})
+			return
+		}
+		if len(rows) == 0 {
+			return
+		}
+		after = rows[len(rows)-1].ID
+		held := rows[:0]
+		var ids []int64
+		for _, r := range rows {
+			if r.Pending && !read[r.ID] {
+				continue
+			}
+			held = append(held, r)
+			if !r.Invalid {
+				ids = append(ids, r.ID)
+			}
+		}
+		answers, err := quiz.AnswersInRange(db, ids)
+		if err != nil {
+			send(countPage{err: fmt.Errorf("read answers: %w", err)})
+			return
+		}
+		if !send(countPage{held: held, answers: answers, read: len(rows)}) {
+			return
+		}
+	}
 }
 
 func newOwner() string {

@@ -100,10 +100,14 @@ func CountingPage(tx *gorm.DB, afterID int64, limit int, light bool) ([]Counted,
 		Order("id").Limit(limit), light)
 }
 
-// CountCounting counts the counting attempts (a rebuild's progress total).
-func CountCounting(tx *gorm.DB) (int64, error) {
+// CountAttempts counts every attempt, submitted or not: a rebuild's
+// progress total, an upper bound of the counting attempts it reads. The
+// database counts it from the smallest index in a second at a city's size;
+// counting only the counting attempts scanned the whole table (nine
+// seconds at a million attempts).
+func CountAttempts(tx *gorm.DB) (int64, error) {
 	var n int64
-	err := tx.Table("attempts").Where("status = 'submitted' AND counting = ?", true).Count(&n).Error
+	err := tx.Table("attempts").Count(&n).Error
 	return n, err
 }
 
