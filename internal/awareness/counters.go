@@ -172,7 +172,9 @@ func UnpackCells(s string) ([]Cell, error) {
 	err := unpackLines(s, 3, func(a, b string, n *[3]int64) {
 		out = append(out, Cell{AgeBand: a, Occupation: b, Respondents: n[0], Passed: n[1], ScoreTenths: n[2]})
 	})
-	slices.SortFunc(out, func(x, y Cell) int { return cmp.Or(cmp.Compare(x.AgeBand, y.AgeBand), cmp.Compare(x.Occupation, y.Occupation)) })
+	slices.SortFunc(out, func(x, y Cell) int {
+		return cmp.Or(cmp.Compare(x.AgeBand, y.AgeBand), cmp.Compare(x.Occupation, y.Occupation))
+	})
 	return out, err
 }
 
