@@ -76,9 +76,13 @@ func TestSubmitLoad(t *testing.T) {
 	for _, g := range groups {
 		tokens = append(tokens, e.BulkResidents(budget/len(groups), g[0], g[1], g[2])...)
 	}
+	// Each submission's body is made as its attempt starts, before the
+	// clock: the load generator shares this process with the server, and
+	// the baseline's body is made once up front too.
 	type job struct {
-		token string
-		s     started
+		token   string
+		attempt int64
+		body    map[string]any
 	}
 	jobs := make(chan job, budget)
 	next := make(chan int, budget)
@@ -94,7 +98,12 @@ func TestSubmitLoad(t *testing.T) {
 		var s started
 		st := post(base+fmt.Sprintf("/api/v1/quizzes/%d/attempts", f.quizID), tokens[i], "", map[string]any{}, &s)
 		if st == 201 {
-			jobs <- job{tokens[i], s}
+			// Seven of ten right (two of three): a pass, in the prize draw.
+			right := map[int64]bool{}
+			for k, q := range s.Questions {
+				right[q.ID] = k < len(s.Questions)*7/10
+			}
+			jobs <- job{tokens[i], s.AttemptID, map[string]any{"answers": f.answers(s, right)}}
 			return 200, nil
 		}
 		return st, nil
@@ -185,12 +194,7 @@ func TestSubmitLoad(t *testing.T) {
 		if !ok {
 			return 0, io.EOF
 		}
-		// Seven of ten right (two of three): a pass, in the prize draw.
-		right := map[int64]bool{}
-		for k, q := range j.s.Questions {
-			right[q.ID] = k < len(j.s.Questions)*7/10
-		}
-		st := post(base+fmt.Sprintf("/api/v1/attempts/%d/submit", j.s.AttemptID), j.token, "load", map[string]any{"answers": f.answers(j.s, right)}, nil)
+		st := post(base+fmt.Sprintf("/api/v1/attempts/%d/submit", j.attempt), j.token, "load", j.body, nil)
 		return st, nil
 	})
 	stopFold()
