@@ -428,7 +428,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error
 	if err != nil {
 		return Caller{}, ErrTokenInvalid
 	}
-	// Every request runs this: one plain query, scanned by hand.
+	// Every request runs this: one prepared query, scanned by hand.
 	var row struct {
 		ID         int64
 		Role       Role
@@ -442,10 +442,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error
 		Changed    *time.Time
 		LastSeen   *time.Time
 	}
-	err = s.db.WithContext(ctx).Raw(`SELECT users.id, users.role, users.username, users.area_code, areas.path, users.disabled, sign_ins.revoked_at, users.unit_id,
+	err = s.db.ScanOne(ctx, `SELECT users.id, users.role, users.username, users.area_code, areas.path, users.disabled, sign_ins.revoked_at, users.unit_id,
 users.must_change_password, users.password_changed_at, sign_ins.last_seen_at
 FROM sign_ins JOIN users ON users.id = sign_ins.user_id LEFT JOIN areas ON areas.code = users.area_code
-WHERE sign_ins.id = ? AND sign_ins.user_id = ?`, sid, uid).Row().Scan(&row.ID, &row.Role, &row.Username, &row.AreaCode, &row.Path, &row.Disabled, &row.Revoked, &row.UnitID,
+WHERE sign_ins.id = ? AND sign_ins.user_id = ?`, []any{sid, uid}, &row.ID, &row.Role, &row.Username, &row.AreaCode, &row.Path, &row.Disabled, &row.Revoked, &row.UnitID,
 		&row.MustChange, &row.Changed, &row.LastSeen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Caller{}, ErrTokenInvalid

@@ -327,12 +327,12 @@ func checkAnswers(srv []served, answers []Answer, complete bool) (map[int64][]st
 }
 
 // ownAttempt reads one of the caller's attempts. Saving and submitting run
-// it on every call: one plain query, scanned by hand.
+// it on every call: one prepared query, scanned by hand.
 func (s *Service) ownAttempt(ctx context.Context, c auth.Caller, id int64) (Attempt, error) {
 	var a Attempt
-	err := s.db.WithContext(ctx).Raw(`SELECT id, quiz_id, user_id, attempt_no, session_id, grid_code, grid_path, age_band, occupation, status, served,
+	err := s.db.ScanOne(ctx, `SELECT id, quiz_id, user_id, attempt_no, session_id, grid_code, grid_path, age_band, occupation, status, served,
 saved_answers, started_at, deadline, submitted_at, score_tenths, passed, invalid, invalid_reason, idempotency_key, submit_hash, result, tally_pending
-FROM attempts WHERE id = ? AND user_id = ?`, id, c.UserID).Row().Scan(&a.ID, &a.QuizID, &a.UserID, &a.AttemptNo, &a.SessionID, &a.GridCode, &a.GridPath,
+FROM attempts WHERE id = ? AND user_id = ?`, []any{id, c.UserID}, &a.ID, &a.QuizID, &a.UserID, &a.AttemptNo, &a.SessionID, &a.GridCode, &a.GridPath,
 		&a.AgeBand, &a.Occupation, &a.Status, &a.Served, &a.SavedAnswers, &a.StartedAt, &a.Deadline, &a.SubmittedAt, &a.ScoreTenths, &a.Passed,
 		&a.Invalid, &a.InvalidReason, &a.IdempotencyKey, &a.SubmitHash, &a.Result, &a.TallyPending)
 	if errors.Is(err, sql.ErrNoRows) {
