@@ -491,9 +491,8 @@ func firstValues(f *First) []any { return []any{f.Gen, f.Period, f.UserID, f.Att
 const readChunk = 500
 
 // addTo adds a tally's deltas to generation gen's counters in tx (rolled
-// up first, see rollUp): it reads
-// the rollups the deltas change (locking them on MySQL), adds the deltas
-// and writes them back whole, in key order. The markers are plain inserts,
+// up first, see rollUp): it reads the rollups the deltas change (locking
+// them on MySQL), adds the deltas and writes them back whole, in key order. The markers are plain inserts,
 // so a marker taken meanwhile fails the transaction. The caller holds the
 // state row's lock, which makes the read-add-write exact.
 func (t *tally) addTo(tx *gorm.DB, gen int64) error {
@@ -563,7 +562,12 @@ func insertRows[T any](tx *gorm.DB, table string, cols []string, rows []*T, valu
 	return nil
 }
 
-// FoldBatch is how many pending attempts one fold transaction takes.
+// FoldBatch is how many pending attempts one fold transaction takes at
+// most. A batch rewrites each rollup it touches once, so a larger one
+// writes the areas above the grids for more attempts at a time: catching
+// up with 50,000 pending attempts over a city's 5,000 grids ran at 3,066
+// attempts/s in batches of 1,000 and 5,610/s in batches of 5,000. At a
+// steady rate a batch is what one second of submissions left.
 const FoldBatch = 5000
 
 var (
