@@ -50,8 +50,8 @@ func scanCounted(q *gorm.DB, light bool) ([]Counted, error) {
 	}
 	defer rows.Close()
 	words := map[string]*string{}
-	word := func(b sql.RawBytes, valid bool) *string {
-		if !valid {
+	word := func(b sql.RawBytes) *string {
+		if b == nil { // NULL
 			return nil
 		}
 		if p, ok := words[string(b)]; ok {
@@ -73,7 +73,7 @@ func scanCounted(q *gorm.DB, light bool) ([]Counted, error) {
 			err = rows.Scan(&c.ID, &c.UserID, &c.SubmittedAt, &c.Invalid, &c.Pending)
 		} else {
 			err = rows.Scan(&c.ID, &c.UserID, &c.SubmittedAt, &grid, &age, &occupation, &passed, &score, &c.Invalid, &c.Pending)
-			c.GridPath, c.AgeBand, c.Occupation = word(grid, grid != nil), word(age, age != nil), word(occupation, occupation != nil)
+			c.GridPath, c.AgeBand, c.Occupation = word(grid), word(age), word(occupation)
 			c.Passed, c.ScoreTenths = passed.Bool, int(score.Int64)
 		}
 		if err != nil {
