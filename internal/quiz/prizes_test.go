@@ -23,7 +23,7 @@ func TestStockSlotsGiveOutTheWholeStock(t *testing.T) {
 		var slots, sum int64
 		db.Table("prize_stock").Where("pool_id = ?", p.ID).Count(&slots)
 		db.Table("prize_stock").Where("pool_id = ?", p.ID).Select("SUM(remaining)").Scan(&sum)
-		if slots != int64(min(stock, 16)) || sum != int64(stock) {
+		if slots != int64(min(stock, 64)) || sum != int64(stock) {
 			t.Fatalf("stock %d: %d slots holding %d", stock, slots, sum)
 		}
 		for i := 0; i <= stock; i++ {
