@@ -3,6 +3,7 @@ package api
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"wuzha/internal/auth"
 	"wuzha/internal/quiz"
 )
 
@@ -180,12 +181,33 @@ func (s *Server) submitAttempt(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	res, err := s.Quiz.Submit(c.UserContext(), caller(c), id, c.Get("Idempotency-Key"), req.Answers)
+	var res quiz.Result
+	if a, ok := c.Locals(localAttempt).(*quiz.Attempt); ok {
+		found, _ := c.Locals(localRowFound).(bool)
+		res, err = s.Quiz.SubmitRead(c.UserContext(), caller(c), a, found, c.Get("Idempotency-Key"), req.Answers)
+	} else {
+		res, err = s.Quiz.Submit(c.UserContext(), caller(c), id, c.Get("Idempotency-Key"), req.Answers)
+	}
 	if err != nil {
 		return err
 	}
 	return c.JSON(res)
 }
+
+// localAttempt holds the attempt submitting reads with the sign-in.
+const localAttempt = "attempt"
+
+// submitting is any signed-in user, whose attempt (the route's :id) is read
+// in the statement that checks their sign-in.
+var submitting = access{row: func(c *fiber.Ctx) auth.Row {
+	id, err := idParam(c, quiz.ErrNotFound)
+	if err != nil {
+		return auth.Row{}
+	}
+	a := new(quiz.Attempt)
+	c.Locals(localAttempt, a)
+	return quiz.AttemptRow(id, a)
+}}
 
 func (s *Server) getAttempt(c *fiber.Ctx) error {
 	id, err := idParam(c, quiz.ErrNotFound)

@@ -278,6 +278,32 @@ func TestAttemptBadInput(t *testing.T) {
 	t.Run("no idempotency key", func(t *testing.T) {
 		testkit.Want(t, f.submit(t, alice, s.AttemptID, "", good), 400, "idempotency_key_required")
 	})
+	// Submitting reads the attempt in the statement that checks the
+	// sign-in: an attempt that is missing still leaves a live sign-in
+	// signed in (404), and a dead sign-in is refused whether or not the
+	// attempt is there (401), before anything is graded.
+	t.Run("unknown attempt", func(t *testing.T) {
+		testkit.Want(t, f.submit(t, alice, 999999999, "x", good), 404, "not_found")
+		testkit.Want(t, f.submit(t, "", s.AttemptID, "x", good), 401)
+	})
+	t.Run("signed out or disabled", func(t *testing.T) {
+		for i, how := range []string{"UPDATE sign_ins SET revoked_at = CURRENT_TIMESTAMP WHERE user_id = ?", "UPDATE users SET disabled = TRUE WHERE id = ?"} {
+			r := e.ResidentWithProfile(fmt.Sprintf("1380000009%d", i), "18_29", "student", "330802001001001")
+			own := f.start(t, r.AccessToken, 201)
+			var uid int64
+			e.DB.Raw("SELECT user_id FROM attempts WHERE id = ?", own.AttemptID).Scan(&uid)
+			if err := e.DB.Exec(how, uid).Error; err != nil {
+				t.Fatal(err)
+			}
+			testkit.Want(t, f.submit(t, r.AccessToken, own.AttemptID, "x", f.answers(own, nil)), 401, "invalid_token")
+			testkit.Want(t, f.submit(t, r.AccessToken, 999999999, "x", good), 401, "invalid_token")
+			var status string
+			e.DB.Raw("SELECT status FROM attempts WHERE id = ?", own.AttemptID).Scan(&status)
+			if status != "open" {
+				t.Fatalf("%s: the attempt is %s after a refused submission", how, status)
+			}
+		}
+	})
 	for name, answers := range map[string]any{
 		"unknown question":  []map[string]any{{"question_id": 999999, "keys": []string{"A"}}},
 		"unknown key":       []map[string]any{{"question_id": q0.ID, "keys": []string{"Z"}}},

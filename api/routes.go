@@ -84,7 +84,7 @@ func (s *Server) routes() {
 	v1.Post("/quizzes/:id/attempts", s.guard(signedIn), s.startAttempt)
 	v1.Get("/attempts/:id", s.guard(signedIn), s.getAttempt)
 	v1.Put("/attempts/:id/answers", s.guard(signedIn), s.saveAnswers)
-	v1.Post("/attempts/:id/submit", s.guard(signedIn), s.submitAttempt)
+	v1.Post("/attempts/:id/submit", s.guard(submitting), s.submitAttempt)
 	v1.Get("/me/prizes", s.guard(signedIn), s.myPrizes)
 	v1.Post("/prizes/lookup", s.guard(roles(auth.GridWorker, auth.Editor, auth.Reviewer, auth.Admin)), s.limit("prize-code", 60, time.Minute), s.lookupPrize)
 	v1.Post("/prizes/redeem", s.guard(roles(auth.GridWorker, auth.Editor, auth.Reviewer, auth.Admin)), s.limit("prize-code", 60, time.Minute), s.redeemPrize)

@@ -330,15 +330,33 @@ func checkAnswers(srv []served, answers []Answer, complete bool) (map[int64][]st
 // it on every call: one prepared query, scanned by hand.
 func (s *Service) ownAttempt(ctx context.Context, c auth.Caller, id int64) (Attempt, error) {
 	var a Attempt
-	err := s.db.ScanOne(ctx, `SELECT id, quiz_id, user_id, attempt_no, session_id, grid_code, grid_path, age_band, occupation, status, served,
-saved_answers, started_at, deadline, submitted_at, score_tenths, passed, invalid, invalid_reason, idempotency_key, submit_hash, result, tally_pending
-FROM attempts WHERE id = ? AND user_id = ?`, []any{id, c.UserID}, &a.ID, &a.QuizID, &a.UserID, &a.AttemptNo, &a.SessionID, &a.GridCode, &a.GridPath,
-		&a.AgeBand, &a.Occupation, &a.Status, &a.Served, &a.SavedAnswers, &a.StartedAt, &a.Deadline, &a.SubmittedAt, &a.ScoreTenths, &a.Passed,
-		&a.Invalid, &a.InvalidReason, &a.IdempotencyKey, &a.SubmitHash, &a.Result, &a.TallyPending)
+	err := s.db.ScanOne(ctx, "SELECT "+attemptCols+" FROM attempts WHERE id = ? AND user_id = ?", []any{id, c.UserID}, a.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, ErrNotFound
 	}
 	return a, err
+}
+
+// attemptCols are the columns ownAttempt and AttemptRow read, in the order
+// of Attempt.dest.
+const attemptCols = `id, quiz_id, user_id, attempt_no, session_id, grid_code, grid_path, age_band, occupation, status, served,
+saved_answers, started_at, deadline, submitted_at, score_tenths, passed, invalid, invalid_reason, idempotency_key, submit_hash, result, tally_pending`
+
+// joinedCols are attemptCols named by table, for a statement that joins
+// other tables with columns of the same names.
+var joinedCols = "attempts." + strings.ReplaceAll(strings.ReplaceAll(attemptCols, "\n", " "), ", ", ", attempts.")
+
+func (a *Attempt) dest() []any {
+	return []any{&a.ID, &a.QuizID, &a.UserID, &a.AttemptNo, &a.SessionID, &a.GridCode, &a.GridPath,
+		&a.AgeBand, &a.Occupation, &a.Status, &a.Served, &a.SavedAnswers, &a.StartedAt, &a.Deadline, &a.SubmittedAt, &a.ScoreTenths, &a.Passed,
+		&a.Invalid, &a.InvalidReason, &a.IdempotencyKey, &a.SubmitHash, &a.Result, &a.TallyPending}
+}
+
+// AttemptRow reads attempt id into a in the statement that checks the
+// sign-in (auth.AuthenticateWith), if it is the caller's own: a submission
+// then costs one round trip less. SubmitRead takes it from there.
+func AttemptRow(id int64, a *Attempt) auth.Row {
+	return auth.Row{Join: "JOIN attempts ON attempts.id = ? AND attempts.user_id = sign_ins.user_id", Cols: joinedCols, Args: []any{id}, Dest: a.dest()}
 }
 
 // SaveAnswers stores the answers given so far, so a dropped connection or a

@@ -66,6 +66,22 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 	if err != nil {
 		return Result{}, err
 	}
+	return s.submit(ctx, c, a, key, answers)
+}
+
+// SubmitRead is Submit of an attempt read with the caller's sign-in
+// (AttemptRow); found says whether the caller has it.
+func (s *Service) SubmitRead(ctx context.Context, c auth.Caller, a *Attempt, found bool, key string, answers []Answer) (Result, error) {
+	if key == "" || len(key) > 100 {
+		return Result{}, ErrKeyRequired
+	}
+	if !found || a.UserID != c.UserID {
+		return Result{}, ErrNotFound
+	}
+	return s.submit(ctx, c, *a, key, answers)
+}
+
+func (s *Service) submit(ctx context.Context, c auth.Caller, a Attempt, key string, answers []Answer) (Result, error) {
 	if a.Status != Open {
 		return s.replay(ctx, a, key, answers)
 	}
@@ -148,14 +164,14 @@ idempotency_key = ?, submit_hash = ?, counting = ?, tally_pending = ? WHERE id =
 	})
 	if errors.Is(err, errLostRace) {
 		// Another submission of this attempt committed first.
-		a, err := s.ownAttempt(ctx, c, id)
+		a, err := s.ownAttempt(ctx, c, a.ID)
 		if err != nil {
 			return Result{}, err
 		}
 		return s.replay(ctx, a, key, answers)
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("quiz: submit %d: %w", id, err)
+		return Result{}, fmt.Errorf("quiz: submit %d: %w", a.ID, err)
 	}
 	return res, nil
 }
