@@ -18,9 +18,10 @@ const compressMin = 1024
 // ten-question submission of 1,916 bytes became 569 instead of 604) at
 // several times the CPU; larger answers (lists) keep the default level,
 // where its smaller output is worth it on a weak link. The writer is
-// klauspost/compress's gzip, the same format as the standard library's at
-// a little over half its CPU: in the submit benchmark gzip's share of the
-// server process fell from 7.6 % to 4.3 %.
+// klauspost/compress's gzip, the same format as the standard library's for
+// less CPU: in CPU profiles of the submit benchmark, gzip took about 73 µs
+// a submission with the standard library (7.6 % of the process) and about
+// 31 µs with this one (4.3 %).
 const fastMax = 16 << 10
 
 var (

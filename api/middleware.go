@@ -177,7 +177,9 @@ func (s *Server) authenticate(c *fiber.Ctx, read func(*fiber.Ctx) auth.Row) erro
 	}
 	cl.IP, cl.RequestID = s.clientIP(c), requestID(c)
 	c.Locals(localCaller, cl)
-	c.Locals(localRowFound, found)
+	if read != nil {
+		c.Locals(localRowFound, found)
+	}
 	return nil
 }
 

@@ -173,21 +173,17 @@ func (s *Server) saveAnswers(c *fiber.Ctx) error {
 }
 
 func (s *Server) submitAttempt(c *fiber.Ctx) error {
-	id, err := idParam(c, quiz.ErrNotFound)
-	if err != nil {
+	if _, err := idParam(c, quiz.ErrNotFound); err != nil {
 		return err
 	}
 	var req answersRequest
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	var res quiz.Result
-	if a, ok := c.Locals(localAttempt).(*quiz.Attempt); ok {
-		found, _ := c.Locals(localRowFound).(bool)
-		res, err = s.Quiz.SubmitRead(c.UserContext(), caller(c), a, found, c.Get("Idempotency-Key"), req.Answers)
-	} else {
-		res, err = s.Quiz.Submit(c.UserContext(), caller(c), id, c.Get("Idempotency-Key"), req.Answers)
-	}
+	// The guard (submitting) read the attempt with the sign-in.
+	a, _ := c.Locals(localAttempt).(*quiz.Attempt)
+	found, _ := c.Locals(localRowFound).(bool)
+	res, err := s.Quiz.SubmitRead(c.UserContext(), caller(c), a, found, c.Get("Idempotency-Key"), req.Answers)
 	if err != nil {
 		return err
 	}

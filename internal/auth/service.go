@@ -472,15 +472,13 @@ func (s *Service) AuthenticateWith(ctx context.Context, token string, r Row) (Ca
 	}
 	dest := []any{&row.ID, &row.Role, &row.Username, &row.AreaCode, &row.Path, &row.Disabled, &row.Revoked, &row.UnitID,
 		&row.MustChange, &row.Changed, &row.LastSeen}
-	found := r.Join != ""
-	if found {
+	found := false
+	if r.Join != "" {
 		err = s.db.ScanOne(ctx, "SELECT "+authCols+", "+r.Cols+authFrom+" "+r.Join+authWhere,
 			append(append([]any{}, r.Args...), sid, uid), append(dest, r.Dest...)...)
-		if errors.Is(err, sql.ErrNoRows) {
-			found = false
-			err = s.db.ScanOne(ctx, "SELECT "+authCols+authFrom+authWhere, []any{sid, uid}, dest...)
-		}
-	} else {
+		found = err == nil
+	}
+	if r.Join == "" || errors.Is(err, sql.ErrNoRows) {
 		err = s.db.ScanOne(ctx, "SELECT "+authCols+authFrom+authWhere, []any{sid, uid}, dest...)
 	}
 	if errors.Is(err, sql.ErrNoRows) {

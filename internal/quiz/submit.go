@@ -70,7 +70,8 @@ func (s *Service) Submit(ctx context.Context, c auth.Caller, id int64, key strin
 }
 
 // SubmitRead is Submit of an attempt read with the caller's sign-in
-// (AttemptRow); found says whether the caller has it.
+// (AttemptRow); found says whether the caller has it (a may be nil when
+// not).
 func (s *Service) SubmitRead(ctx context.Context, c auth.Caller, a *Attempt, found bool, key string, answers []Answer) (Result, error) {
 	if key == "" || len(key) > 100 {
 		return Result{}, ErrKeyRequired
